@@ -1,0 +1,22 @@
+#pragma once
+// Operator logs (spdlog), configured once in main. Logs are not the UI: what
+// the user reads comes through hooks and renderers. Every message passes the
+// Redactor (secret.h) before it is written, so a secret value that slipped
+// into a log call still never reaches the sink.
+//
+// Level comes from --log-level, else CROSSLINK_LOG, else "warn".
+// Levels: trace, debug, info, warn, error, off.
+//
+// Thread-safety: ConfigureLogging is called once before threads start; the
+// logger itself is thread-safe.
+
+#include <string>
+
+#include "engine/core/status.h"
+
+namespace crosslink {
+
+// `level` empty = from CROSSLINK_LOG or "warn"; `file` empty = stderr.
+Status ConfigureLogging(const std::string& level, const std::string& file);
+
+}  // namespace crosslink
