@@ -1,0 +1,26 @@
+// The shipped `crosslink` binary: the CLI wired to the real world.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "engine/cli/cli.h"
+#include "engine/core/clock.h"
+#include "engine/core/filesystem.h"
+
+int main(int argc, char** argv) {
+  crosslink::providers::ProviderSet providers;
+  // Platform providers register here as they land (issues #4, #5, #6).
+  auto fs = crosslink::NewPosixFileSystem();
+  crosslink::RealClock clock;
+  crosslink::cli::CliEnv env;
+  env.providers = &providers;
+  env.fs = fs.get();
+  env.clock = &clock;
+  env.in = &std::cin;
+  env.out = &std::cout;
+  env.err = &std::cerr;
+  env.stdin_is_tty = isatty(STDIN_FILENO) != 0;
+  env.stdout_is_tty = isatty(STDOUT_FILENO) != 0;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return crosslink::cli::RunCli(args, env);
+}
