@@ -33,6 +33,9 @@ struct CliEnv {
   bool stdin_is_tty = false;
   bool stdout_is_tty = false;
   std::function<const char*(const char*)> getenv;  // defaults to ::getenv when empty
+  // Lock the state with an in-process registry instead of fcntl on the real
+  // disk (tests over an in-memory file system).
+  bool in_process_locks = false;
 };
 
 // `args` excludes the program name. Returns the process exit code.

@@ -17,7 +17,7 @@ namespace crosslink::cli {
 
 struct Flags {
   // common
-  std::string file = "crosslink.yaml";
+  std::string file;  // empty = crosslink.yaml (apply PLANFILE: the plan's topology file)
   std::string state_path;  // empty = CROSSLINK_STATE or <topology dir>/<stem>.state.json
   bool json = false;
   bool no_color = false;
@@ -44,6 +44,12 @@ class Session {
   Session(CliEnv& env, const Flags& flags);
   CliEnv& env() { return env_; }
   const Flags& flags() const { return flags_; }
+  // The topology file: -f, else crosslink.yaml.
+  const std::string& topology_file() const { return flags_.file; }
+  // apply PLANFILE without -f: use the file the plan was made from.
+  void DefaultTopologyFile(const std::string& file) {
+    if (!file_given_) flags_.file = file;
+  }
   Ui& ui() { return ui_; }
   const char* GetEnv(const char* name) const;
 
@@ -61,7 +67,8 @@ class Session {
 
  private:
   CliEnv& env_;
-  const Flags& flags_;
+  Flags flags_;
+  bool file_given_;
   Ui ui_;
 };
 

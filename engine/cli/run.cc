@@ -222,6 +222,7 @@ int CmdApply(Session& s, bool destroy) {
       return 1;
     }
     saved = std::move(read).value();
+    s.DefaultTopologyFile(saved->topology_file);
   }
   Run run;
   if (!Begin(s, destroy ? "destroy" : "apply", /*expand=*/!destroy && !saved, &run)) return 1;

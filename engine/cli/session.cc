@@ -15,7 +15,12 @@ bool WantColor(const CliEnv& env, const Flags& f) { return env.stdout_is_tty && 
 }  // namespace
 
 Session::Session(CliEnv& env, const Flags& flags)
-    : env_(env), flags_(flags), ui_(*env.out, *env.err, WantColor(env, flags), *env.clock) {}
+    : env_(env),
+      flags_(flags),
+      file_given_(!flags.file.empty()),
+      ui_(*env.out, *env.err, WantColor(env, flags), *env.clock) {
+  if (flags_.file.empty()) flags_.file = "crosslink.yaml";
+}
 
 const char* Session::GetEnv(const char* name) const { return env_.getenv(name); }
 
@@ -57,7 +62,13 @@ Result<std::unique_ptr<state::Backend>> Session::OpenBackend() {
   opts.path = StatePath();
   opts.fs = env_.fs;
   opts.clock = env_.clock;
-  opts.getenv = env_.getenv;
+  opts.lock_kind = env_.in_process_locks ? state::LockKind::kInProcess : state::LockKind::kFcntl;
+  state::KeyOptions keys;
+  const char* passphrase = GetEnv("CROSSLINK_STATE_KEY");
+  if (passphrase && *passphrase) keys.passphrase = Secret(passphrase);
+  const char* key_file = GetEnv("CROSSLINK_STATE_KEY_FILE");
+  keys.key_file = key_file && *key_file ? std::string(key_file) : state::DefaultKeyFilePath();
+  opts.keys = std::move(keys);
   return state::NewLocalBackend(opts);
 }
 

@@ -46,6 +46,10 @@ struct ResourceChange {
   std::optional<graph::ResourceSpec> desired;  // absent for kDelete
   Value before = Value();  // live (or prior when not refreshed) attributes; null when absent
   Value after = Value();   // desired attributes with known references resolved; null for kDelete
+  // Non-sensitive outputs of the object `before` describes (live, or prior
+  // when not refreshed); null when absent. Lets apply record an adopted
+  // orphan in state, or delete an orphan, without prior state.
+  Value before_outputs = Value();
   std::vector<AttributeChange> attribute_changes;
   std::vector<std::string> requires_replace;
   // Addresses this change must wait for. For create/update/replace: the
@@ -81,7 +85,8 @@ struct Plan {
   Diagnostics diagnostics;              // warnings and errors found while planning
 
   // True when at least one change is not kNoOp (kRead of data sources
-  // does not count as a change).
+  // does not count as a change). An adopted orphan (kNoOp with orphan=true)
+  // counts: apply must record it in state.
   bool HasChanges() const;
   size_t Count(ChangeAction a) const;
 };

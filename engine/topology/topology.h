@@ -36,6 +36,7 @@ struct SecretRef {
   std::string name;  // env var name, file path (as written), or empty for inline
   std::string inline_value;  // only for kInline; never printed
   SourceLocation location;
+  std::string field;  // field path, e.g. "environments.cloud.api_key" (for messages)
   bool present() const { return kind != Kind::kNone; }
   // "${env:EC_API_KEY}", "${file:./pw}", "(inline)" or "" — safe to print.
   std::string Describe() const;

@@ -1,0 +1,90 @@
+#include "providers/provider.h"
+
+namespace crosslink::providers {
+
+const char* ChangeActionName(ChangeAction a) {
+  switch (a) {
+    case ChangeAction::kNoOp: return "no-op";
+    case ChangeAction::kCreate: return "create";
+    case ChangeAction::kUpdate: return "update";
+    case ChangeAction::kReplace: return "replace";
+    case ChangeAction::kDelete: return "delete";
+    case ChangeAction::kRead: return "read";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// True when `v` is, or contains, a reference object (a value known only at
+// apply time).
+bool ContainsRef(const Value& v) {
+  graph::Reference ref;
+  if (graph::IsRef(v, &ref)) return true;
+  if (v.is_object() || v.is_array()) {
+    for (const auto& item : v) {
+      if (ContainsRef(item)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+PlanResponse Provider::DefaultPlan(const PlanRequest& req) {
+  PlanResponse resp;
+  if (req.desired == nullptr) {
+    // To be destroyed: only managed objects (and orphans, which have no
+    // prior state and are always crosslink's own) exist on the platform.
+    const bool managed =
+        req.prior == nullptr || req.prior->mode == graph::ResourceMode::kManaged;
+    resp.action = managed ? ChangeAction::kDelete : ChangeAction::kNoOp;
+    return resp;
+  }
+  const bool data = req.desired->mode == graph::ResourceMode::kData;
+  const ChangeAction change = data ? ChangeAction::kRead : ChangeAction::kUpdate;
+
+  // What exists now: the refreshed object when there is one, else what the
+  // last run recorded.
+  const Value* current = nullptr;
+  if (req.live != nullptr) {
+    if (req.live->exists) current = &req.live->attributes;
+  } else if (req.prior != nullptr) {
+    current = &req.prior->attributes;
+  }
+  if (current == nullptr) {
+    resp.action = data ? ChangeAction::kRead : ChangeAction::kCreate;
+    return resp;
+  }
+  if (!req.attributes.is_object()) {
+    resp.action = change;
+    return resp;
+  }
+  for (auto it = req.attributes.begin(); it != req.attributes.end(); ++it) {
+    if (ContainsRef(it.value())) {
+      resp.action = change;
+      return resp;
+    }
+    if (!current->is_object() || !current->contains(it.key()) ||
+        (*current)[it.key()] != it.value()) {
+      resp.action = change;
+      return resp;
+    }
+  }
+  resp.action = ChangeAction::kNoOp;
+  return resp;
+}
+
+Provider* ProviderSet::Find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> ProviderSet::names() const {
+  std::vector<std::string> out;
+  out.reserve(by_name_.size());
+  for (const auto& [name, provider] : by_name_) out.push_back(name);
+  return out;
+}
+
+}  // namespace crosslink::providers

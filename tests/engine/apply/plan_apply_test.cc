@@ -1,0 +1,154 @@
+// The planner and apply together, through the fake platform: what apply
+// leaves behind must be what the next plan considers converged.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/apply/apply.h"
+#include "engine/graph/resource.h"
+#include "engine/plan/planner.h"
+#include "providers/fake/fake_provider.h"
+
+namespace crosslink::apply {
+namespace {
+
+using graph::MakeRef;
+using graph::ResourceMode;
+using graph::ResourceSpec;
+using providers::ChangeAction;
+using providers::fake::FakeProvider;
+using ::testing::IsEmpty;
+
+// Journal-less backend: apply only needs Record*/Persist to succeed here.
+class NullBackend : public state::Backend {
+ public:
+  std::string Describe() const override { return "null"; }
+  Result<std::unique_ptr<state::StateLock>> Lock(state::LockInfo) override {
+    return Status::Internal("unused");
+  }
+  Result<std::optional<state::LockInfo>> LockHolder() override {
+    return std::optional<state::LockInfo>();
+  }
+  Status ForceUnlock(const std::string&) override { return Status::Ok(); }
+  Result<state::State> Load() override { return state::State(); }
+  Status RecordUpsert(const state::ResourceState&) override { return Status::Ok(); }
+  Status RecordRemove(const std::string&) override { return Status::Ok(); }
+  Status Persist(state::State&) override { return Status::Ok(); }
+};
+
+ResourceSpec Spec(const std::string& address, const std::string& provider,
+                  const std::string& cluster, Value attributes,
+                  ResourceMode mode = ResourceMode::kManaged) {
+  ResourceSpec s;
+  s.address = address;
+  s.type = address.substr(0, address.find('.'));
+  s.provider = provider;
+  s.cluster = cluster;
+  s.mode = mode;
+  s.attributes = std::move(attributes);
+  return s;
+}
+
+class PlanApplyTest : public ::testing::Test {
+ protected:
+  PlanApplyTest() {
+    // One fake serves every platform name the specs use.
+    for (const char* name : {"elasticsearch", "eck", "pki"}) providers_.AddAs(name, &fake_);
+    ResourceSpec ca = Spec("pki_ca.logs", "pki", "logs", {{"cn", "logs"}}, ResourceMode::kData);
+    ResourceSpec server = Spec("eck_remote_cluster_server.logs", "eck", "logs",
+                               {{"enabled", true}, {"ca", MakeRef(ca.address, "pem")}});
+    ResourceSpec key = Spec("es_cross_cluster_api_key.logs.analytics", "elasticsearch", "logs",
+                            {{"name", "crosslink-analytics"}});
+    key.depends_on = {server.address};
+    ResourceSpec cred = Spec("es_keystore_credential.analytics.logs", "elasticsearch", "analytics",
+                             {{"key_id", MakeRef(key.address, "id")}});
+    cred.secret_inputs["credential"] = {key.address, "encoded"};
+    ResourceSpec remote = Spec("es_remote_cluster.analytics.logs", "elasticsearch", "analytics",
+                               {{"proxy_address", MakeRef(server.address, "endpoint")}});
+    remote.depends_on = {cred.address};
+    ResourceSpec check = Spec("check_connected.analytics.logs", "elasticsearch", "analytics",
+                              {{"alias", "logs"}}, ResourceMode::kCheck);
+    check.depends_on = {remote.address};
+    specs_ = {ca, server, key, cred, remote, check};
+    fake_.LearnOutputs(specs_);
+    opts_.jitter_seed = 7;
+  }
+
+  plan::Plan MustPlan(bool destroy = false) {
+    plan::PlanOptions po;
+    po.destroy = destroy;
+    Result<plan::Plan> p =
+        plan::MakePlan(destroy ? std::vector<ResourceSpec>{} : specs_, state_, providers_, po);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return p.ok() ? *p : plan::Plan();
+  }
+  ApplySummary MustApply(const plan::Plan& p) {
+    ApplySummary s = Apply(p, state_, backend_, providers_, clock_, opts_, nullptr);
+    EXPECT_TRUE(s.ok()) << (s.failures.empty() ? "skipped changes" : s.failures[0].message);
+    return s;
+  }
+
+  FakeProvider fake_{"fake"};
+  providers::ProviderSet providers_;
+  NullBackend backend_;
+  FakeClock clock_;
+  ApplyOptions opts_;
+  state::State state_;
+  std::vector<ResourceSpec> specs_;
+};
+
+TEST_F(PlanApplyTest, ApplyThenPlanShowsNoChangesAndDestroyLeavesNothing) {
+  ApplySummary first = MustApply(MustPlan());
+  EXPECT_EQ(first.read, 1u);
+  EXPECT_EQ(first.created, 4u);
+  EXPECT_EQ(first.checked, 1u);
+  EXPECT_EQ(state_.resources.size(), specs_.size());
+
+  plan::Plan again = MustPlan();
+  EXPECT_FALSE(again.HasChanges());
+  for (const plan::ResourceChange& c : again.changes) {
+    EXPECT_EQ(c.action, ChangeAction::kNoOp) << c.address << ": " << c.reason;
+  }
+
+  MustApply(MustPlan(/*destroy=*/true));
+  EXPECT_THAT(state_.resources, IsEmpty());
+  // Only the data source (never crosslink's) and the check (a verification) remain.
+  EXPECT_EQ(fake_.live_addresses(),
+            (std::vector<std::string>{"check_connected.analytics.logs", "pki_ca.logs"}));
+}
+
+TEST_F(PlanApplyTest, FailureMidApplyConvergesOnTheNextRun) {
+  fake_.FailNext("es_keystore_credential.analytics.logs",
+                 Status::PermissionDenied("keystore is read-only"));
+  ApplySummary failed = Apply(MustPlan(), state_, backend_, providers_, clock_, opts_, nullptr);
+  EXPECT_EQ(failed.failed, 1u);
+  EXPECT_EQ(failed.skipped, 2u);
+
+  ApplySummary second = MustApply(MustPlan());
+  EXPECT_EQ(second.created, 2u);  // credential and remote
+  EXPECT_EQ(second.checked, 1u);
+  EXPECT_FALSE(MustPlan().HasChanges());
+}
+
+TEST_F(PlanApplyTest, ChangeOutsideCrosslinkIsRepairedAndDisconnectionFailsTheCheck) {
+  MustApply(MustPlan());
+  ASSERT_TRUE(fake_.SetLiveAttributes("es_remote_cluster.analytics.logs",
+                                      {{"proxy_address", "elsewhere:9443"}}));
+  plan::Plan drift = MustPlan();
+  ASSERT_TRUE(drift.HasChanges());
+  ApplySummary repaired = MustApply(drift);
+  EXPECT_EQ(repaired.updated, 1u);
+  EXPECT_FALSE(MustPlan().HasChanges());
+
+  fake_.SetConnected("check_connected.analytics.logs", false);
+  plan::Plan recheck = MustPlan();
+  ASSERT_TRUE(recheck.HasChanges());
+  ApplySummary s = Apply(recheck, state_, backend_, providers_, clock_, opts_, nullptr);
+  ASSERT_EQ(s.failures.size(), 1u);
+  EXPECT_EQ(s.failures[0].address, "check_connected.analytics.logs");
+}
+
+}  // namespace
+}  // namespace crosslink::apply
