@@ -43,8 +43,9 @@ struct Dag::Impl {
     const std::vector<size_t> rank = Ranks();
     const size_t n = ids.size();
     std::vector<size_t> waiting(n);
-    for (Vertex v = 0; v < n; ++v)
+    for (Vertex v = 0; v < n; ++v) {
       waiting[v] = forward ? boost::out_degree(v, g) : boost::in_degree(v, g);
+    }
     auto later = [&](Vertex a, Vertex b) { return rank[a] > rank[b]; };
     std::priority_queue<Vertex, std::vector<Vertex>, decltype(later)> ready(later);
     for (Vertex v = 0; v < n; ++v) {
@@ -60,11 +61,13 @@ struct Dag::Impl {
       ready.pop();
       order.push_back(ids[v]);
       if (forward) {
-        for (auto [it, end] = boost::in_edges(v, g); it != end; ++it)
+        for (auto [it, end] = boost::in_edges(v, g); it != end; ++it) {
           release(boost::source(*it, g));
+        }
       } else {
-        for (auto [it, end] = boost::out_edges(v, g); it != end; ++it)
+        for (auto [it, end] = boost::out_edges(v, g); it != end; ++it) {
           release(boost::target(*it, g));
+        }
       }
     }
     return order;
@@ -128,11 +131,13 @@ struct Dag::Impl {
     auto it = index.find(id);
     if (it == index.end()) return out;
     if (dependencies) {
-      for (auto [e, end] = boost::out_edges(it->second, g); e != end; ++e)
+      for (auto [e, end] = boost::out_edges(it->second, g); e != end; ++e) {
         out.push_back(ids[boost::target(*e, g)]);
+      }
     } else {
-      for (auto [e, end] = boost::in_edges(it->second, g); e != end; ++e)
+      for (auto [e, end] = boost::in_edges(it->second, g); e != end; ++e) {
         out.push_back(ids[boost::source(*e, g)]);
+      }
     }
     std::sort(out.begin(), out.end());
     return out;

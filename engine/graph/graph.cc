@@ -16,8 +16,9 @@ std::string FirstInCycle(const std::string& message) {
 
 std::string NodeAttributes(const ResourceSpec& r) {
   std::string label = r.address;
-  if (r.restarts_cluster)
+  if (r.restarts_cluster) {
     label += "\n(restarts " + (r.cluster.empty() ? std::string("cluster") : r.cluster) + ")";
+  }
   std::string out = "label=" + Dag::DotQuote(label);
   switch (r.mode) {
     case ResourceMode::kData:
@@ -145,8 +146,9 @@ std::string ResourceGraph::ToDot() const {
     out += "  }\n";
   }
   for (const auto& [address, line] : loose) out += "  " + line + "\n";
-  for (const auto& [from, to] : edges)
+  for (const auto& [from, to] : edges) {
     out += "  " + Dag::DotQuote(from) + " -> " + Dag::DotQuote(to) + ";\n";
+  }
   out += "}\n";
   return out;
 }

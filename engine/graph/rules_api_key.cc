@@ -52,8 +52,9 @@ bool ParseVersion(const std::string& v, std::tuple<int, int, int>* out) {
 
 int PortOf(const std::string& host_port, int fallback) {
   size_t colon = host_port.rfind(':');
-  if (colon == std::string::npos || host_port.find(']', colon) != std::string::npos)
+  if (colon == std::string::npos || host_port.find(']', colon) != std::string::npos) {
     return fallback;
+  }
   int port = 0;
   for (size_t i = colon + 1; i < host_port.size(); ++i) {
     if (host_port[i] < '0' || host_port[i] > '9') return fallback;
@@ -127,8 +128,9 @@ void SelfRcsCert(Context& ctx, Side side, const std::string& step) {
   Value names = Value::array();
   auto add = [&](std::string host) {
     if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    if (!host.empty() && std::find(names.begin(), names.end(), Value(host)) == names.end())
+    if (!host.empty() && std::find(names.begin(), names.end(), Value(host)) == names.end()) {
       names.push_back(host);
+    }
   };
   for (const topology::NodeDelivery& n : c.nodes) {
     for (const std::string& h : n.hosts) add(h);

@@ -21,10 +21,12 @@ constexpr int kTransportPort = 9300;
 // may also come from the truster's deployment. Null after an error.
 Value AccountId(Context& ctx, Side side, bool own) {
   const Peer& p = ctx.at(side);
-  if (p.platform() == Platform::kEce)
+  if (p.platform() == Platform::kEce) {
     return MakeRef(EnsureEceInstallation(ctx, side), "account_id");
-  if (p.environment != nullptr && !p.environment->organization_id.empty())
+  }
+  if (p.environment != nullptr && !p.environment->organization_id.empty()) {
     return p.environment->organization_id;
+  }
   if (own) return MakeRef(EnsureEcDeployment(ctx, Opposite(side)), "account_id");
   ctx.Error(
       "environment \"" + p.environment_name() + "\" needs its organization_id",

@@ -392,8 +392,9 @@ class Translator {
     for (const Value* s : SchemasAt(pointer)) {
       auto e = s->find("enum");
       if (e == s->end() || !e->is_array()) continue;
-      for (const Value& x : *e)
+      for (const Value& x : *e) {
         allowed.push_back(x.is_string() ? x.get<std::string>() : DumpJson(x));
+      }
       break;
     }
     std::string summary = Show(*v) + " is not an allowed value";

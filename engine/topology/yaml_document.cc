@@ -131,12 +131,15 @@ std::string SyntaxHint(const std::string& message, std::string_view line_text) {
     if (c != ' ' && c != '\t') break;
   }
   if (tab_indent) return "YAML indentation must use spaces, not tabs";
-  if (message == YAML::ErrorMsg::END_OF_SEQ_FLOW)
+  if (message == YAML::ErrorMsg::END_OF_SEQ_FLOW) {
     return "a '[' list is not closed; add the missing ']'";
-  if (message == YAML::ErrorMsg::END_OF_MAP_FLOW)
+  }
+  if (message == YAML::ErrorMsg::END_OF_MAP_FLOW) {
     return "a '{' mapping is not closed; add the missing '}'";
-  if (message == YAML::ErrorMsg::EOF_IN_SCALAR)
+  }
+  if (message == YAML::ErrorMsg::EOF_IN_SCALAR) {
     return "a quoted string is not closed; add the missing quote";
+  }
   if (message == YAML::ErrorMsg::MAP_VALUE) {
     return "a \"key: value\" is not allowed here; check the indentation of this line and the one "
            "above";
@@ -144,8 +147,9 @@ std::string SyntaxHint(const std::string& message, std::string_view line_text) {
   if (message == YAML::ErrorMsg::BLOCK_ENTRY) {
     return "a \"- \" list item is not allowed here; check the indentation of this line";
   }
-  if (message == YAML::ErrorMsg::UNKNOWN_ANCHOR)
+  if (message == YAML::ErrorMsg::UNKNOWN_ANCHOR) {
     return "define the anchor (&name) before using it (*name)";
+  }
   return "check the indentation and quoting at this position";
 }
 
@@ -442,8 +446,9 @@ std::optional<YamlDocument> ParseYamlDocument(std::string_view text, const std::
     if (!documents.empty()) {
       doc.locations_[""].value = SourceLocation{file, 1, 1};
       const YAML::Mark mark = documents[0].Mark();
-      if (mark.line >= 0)
+      if (mark.line >= 0) {
         doc.locations_[""].value = SourceLocation{file, mark.line + 1, mark.column + 1};
+      }
       doc.root_ = converter.Convert(documents[0], "", 0);
     }
     converter.ReportDuplicates();

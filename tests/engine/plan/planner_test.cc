@@ -419,19 +419,19 @@ TEST_F(PlannerTest, DeletesAreOrderedByDependencyThenAddress) {
 
 TEST_F(PlannerTest, LargeTopologyPlansEveryResource) {
   // 2,000 connections to 50 remotes: one Read per (provider, cluster).
+  auto name = [](char prefix, int n) { return std::string(1, prefix).append(std::to_string(n)); };
   std::vector<Conn> conns;
-  for (int i = 0; i < 20000; ++i) {
-    const std::string remote = "r" + std::to_string(i % 50);
-    conns.push_back(Conn{"l" + std::to_string(i), remote, "a" + std::to_string(i)});
+  for (int i = 0; i < 2000; ++i) {
+    conns.push_back(Conn{name('l', i), name('r', i % 50), name('a', i)});
   }
   for (int r = 0; r < 50; ++r) {
-    world_.Set(CaAddr("r" + std::to_string(r)), "eck", "r" + std::to_string(r), CaObject("F"));
+    world_.Set(CaAddr(name('r', r)), "eck", name('r', r), CaObject("F"));
   }
   const auto specs = Expand(conns);
   Plan p = MakeOk(specs);
   EXPECT_EQ(p.changes.size(), specs.size());
   EXPECT_EQ(eck_.total_reads(), 50);
-  EXPECT_EQ(es_.total_reads(), 20050);
+  EXPECT_EQ(es_.total_reads(), 2050);
 }
 
 }  // namespace
