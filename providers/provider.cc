@@ -4,12 +4,18 @@ namespace crosslink::providers {
 
 const char* ChangeActionName(ChangeAction a) {
   switch (a) {
-    case ChangeAction::kNoOp: return "no-op";
-    case ChangeAction::kCreate: return "create";
-    case ChangeAction::kUpdate: return "update";
-    case ChangeAction::kReplace: return "replace";
-    case ChangeAction::kDelete: return "delete";
-    case ChangeAction::kRead: return "read";
+    case ChangeAction::kNoOp:
+      return "no-op";
+    case ChangeAction::kCreate:
+      return "create";
+    case ChangeAction::kUpdate:
+      return "update";
+    case ChangeAction::kReplace:
+      return "replace";
+    case ChangeAction::kDelete:
+      return "delete";
+    case ChangeAction::kRead:
+      return "read";
   }
   return "unknown";
 }
@@ -36,8 +42,7 @@ PlanResponse Provider::DefaultPlan(const PlanRequest& req) {
   if (req.desired == nullptr) {
     // To be destroyed: only managed objects (and orphans, which have no
     // prior state and are always crosslink's own) exist on the platform.
-    const bool managed =
-        req.prior == nullptr || req.prior->mode == graph::ResourceMode::kManaged;
+    const bool managed = req.prior == nullptr || req.prior->mode == graph::ResourceMode::kManaged;
     resp.action = managed ? ChangeAction::kDelete : ChangeAction::kNoOp;
     return resp;
   }

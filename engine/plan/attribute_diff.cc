@@ -111,10 +111,9 @@ std::vector<AttributeChange> DiffManagedKeys(const Value& prior, const Value& li
 void MarkForcesReplace(const std::vector<std::string>& requires_replace,
                        std::vector<AttributeChange>* changes) {
   for (AttributeChange& c : *changes) {
-    c.forces_replace = std::any_of(requires_replace.begin(), requires_replace.end(),
-                                   [&](const std::string& p) {
-                                     return PathIsUnder(c.path, p) || PathIsUnder(p, c.path);
-                                   });
+    c.forces_replace = std::any_of(
+        requires_replace.begin(), requires_replace.end(),
+        [&](const std::string& p) { return PathIsUnder(c.path, p) || PathIsUnder(p, c.path); });
   }
 }
 

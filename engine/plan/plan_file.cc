@@ -153,8 +153,8 @@ ResourceSpec SpecFromJson(const Value& j) {
   const Value& secrets = Field(j, "secret_inputs");
   if (!secrets.is_object()) throw FormatError{"field \"secret_inputs\" must be an object"};
   for (auto it = secrets.begin(); it != secrets.end(); ++it) {
-    s.secret_inputs[it.key()] = graph::Reference{Str(it.value(), "address"),
-                                                 Str(it.value(), "output")};
+    s.secret_inputs[it.key()] =
+        graph::Reference{Str(it.value(), "address"), Str(it.value(), "output")};
   }
   s.depends_on = Strings(j, "depends_on");
   s.needed_by = Strings(j, "needed_by");
@@ -320,8 +320,8 @@ Result<Plan> ReadPlanFile(FileSystem& fs, const std::string& path) {
   if (!text.ok()) return text.status().WithContext("reading saved plan " + path);
   Result<Value> doc = ParseJson(*text);
   if (!doc.ok()) {
-    return Status::InvalidArgument(path + " is not a crosslink plan file: " +
-                                   doc.status().message());
+    return Status::InvalidArgument(path +
+                                   " is not a crosslink plan file: " + doc.status().message());
   }
   // Version checks first: a future format may not parse as this one.
   if (doc->is_object() && doc->contains("kind") && (*doc)["kind"] == kPlanFileKind) {
@@ -336,8 +336,8 @@ Result<Plan> ReadPlanFile(FileSystem& fs, const std::string& path) {
   }
   Result<Plan> plan = PlanFromFileJson(*doc);
   if (!plan.ok()) {
-    return Status::InvalidArgument(path + " is not a valid crosslink plan file: " +
-                                   plan.status().message());
+    return Status::InvalidArgument(
+        path + " is not a valid crosslink plan file: " + plan.status().message());
   }
   if (plan->tool_version != kVersion) {
     return Status::FailedPrecondition("saved plan " + path + " was made by crosslink " +
@@ -356,10 +356,10 @@ Status CheckPlanFresh(const Plan& plan, const std::string& lineage, uint64_t ser
           "saved plan is stale: it was made before any state existed, and a state (lineage " +
           lineage + ") was created since" + again);
     }
-    return Status::FailedPrecondition("saved plan is stale: it was made for another state (lineage " +
-                                      plan.state_lineage + ", current state lineage " +
-                                      (lineage.empty() ? std::string("none") : lineage) + ")" +
-                                      again);
+    return Status::FailedPrecondition(
+        "saved plan is stale: it was made for another state (lineage " + plan.state_lineage +
+        ", current state lineage " + (lineage.empty() ? std::string("none") : lineage) + ")" +
+        again);
   }
   if (plan.state_serial != serial) {
     return Status::FailedPrecondition(

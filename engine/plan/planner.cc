@@ -40,9 +40,7 @@ bool MatchesTarget(const std::string& address, const std::string& target) {
 }
 
 // Whether apply has something to do for this change (wait_for counts it).
-bool IsEffective(const ResourceChange& c) {
-  return c.action != ChangeAction::kNoOp || c.orphan;
-}
+bool IsEffective(const ResourceChange& c) { return c.action != ChangeAction::kNoOp || c.orphan; }
 
 Status MissingProvider(const std::string& provider, const std::string& address) {
   return Status::FailedPrecondition("no provider \"" + provider +
@@ -98,8 +96,7 @@ class Planner {
         auto it = desired_pos_.find(dep);
         if (it != desired_pos_.end() && it->second >= i) {
           return Status::Internal("desired resources are not in dependency order: " +
-                                  desired_[i].address + " needs " + dep +
-                                  ", which comes after it");
+                                  desired_[i].address + " needs " + dep + ", which comes after it");
         }
       }
     }
@@ -306,14 +303,14 @@ class Planner {
           c.reason = a == ChangeAction::kNoOp ? kAdoptReason : kAdoptChangeReason;
         }
         if (spec.mode == ResourceMode::kManaged) FillAttributeChanges(spec, prior, &c);
-        c.restarts_cluster = (spec.restarts_cluster || resp.restarts_cluster) &&
-                             a != ChangeAction::kNoOp;
+        c.restarts_cluster =
+            (spec.restarts_cluster || resp.restarts_cluster) && a != ChangeAction::kNoOp;
       }
 
       // What dependents may use: outputs of an object that is not about to
       // be (re)made or (re)read.
-      const bool fresh = c.action == ChangeAction::kCreate ||
-                         c.action == ChangeAction::kReplace || c.action == ChangeAction::kRead;
+      const bool fresh = c.action == ChangeAction::kCreate || c.action == ChangeAction::kReplace ||
+                         c.action == ChangeAction::kRead;
       planned_outputs_[spec.address] = fresh ? nullptr : CurrentOutputs(spec.address);
       action_by_address_[spec.address] = c.action;
       changes_.push_back(std::move(c));
@@ -322,8 +319,7 @@ class Planner {
   }
 
   void PlanData(const ResourceState* prior, const LiveObject* live, bool unknown,
-                bool replace_requested, const providers::PlanResponse& resp,
-                ResourceChange* c) {
+                bool replace_requested, const providers::PlanResponse& resp, ResourceChange* c) {
     std::string reason;
     bool read = true;
     if (prior == nullptr) {
@@ -367,10 +363,9 @@ class Planner {
         changes.push_back(std::move(s));
       }
     }
-    std::stable_sort(changes.begin(), changes.end(),
-                     [](const AttributeChange& a, const AttributeChange& b) {
-                       return a.path < b.path;
-                     });
+    std::stable_sort(
+        changes.begin(), changes.end(),
+        [](const AttributeChange& a, const AttributeChange& b) { return a.path < b.path; });
     c->attribute_changes = std::move(changes);
   }
 
@@ -418,8 +413,8 @@ class Planner {
     for (const auto& [address, rec] : live_.orphans) {
       if (Prior(address) != nullptr) continue;
       if (!opts_.destroy && IsDesired(address)) continue;
-      CROSSLINK_RETURN_IF_ERROR(AddOrphanDelete(address, rec.provider, rec.cluster,
-                                                rec.orphan.type, rec.orphan.live, &deletes));
+      CROSSLINK_RETURN_IF_ERROR(AddOrphanDelete(address, rec.provider, rec.cluster, rec.orphan.type,
+                                                rec.orphan.live, &deletes));
     }
     if (opts_.destroy) {
       // Desired objects that exist although state does not know them.
@@ -559,10 +554,10 @@ class Planner {
     }
     for (size_t t = 0; t < opts_.targets.size(); ++t) {
       if (!matched[t]) {
-        plan_.diagnostics.Warning(SourceLocation{}, "-target",
-                                  "\"" + opts_.targets[t] +
-                                      "\" matches no resource in the topology or the state",
-                                  "check the address with `crosslink state list` or `crosslink graph`");
+        plan_.diagnostics.Warning(
+            SourceLocation{}, "-target",
+            "\"" + opts_.targets[t] + "\" matches no resource in the topology or the state",
+            "check the address with `crosslink state list` or `crosslink graph`");
       }
     }
     std::vector<ResourceChange> kept;
@@ -643,9 +638,9 @@ class Planner {
 
 }  // namespace
 
-Result<Plan> MakePlan(const std::vector<graph::ResourceSpec>& desired,
-                      const state::State& prior, providers::ProviderSet& providers,
-                      const PlanOptions& opts, PlanHooks* hooks) {
+Result<Plan> MakePlan(const std::vector<graph::ResourceSpec>& desired, const state::State& prior,
+                      providers::ProviderSet& providers, const PlanOptions& opts,
+                      PlanHooks* hooks) {
   Planner planner(desired, prior, providers, opts);
   return planner.Run(hooks);
 }

@@ -44,15 +44,15 @@
 namespace crosslink::plan {
 
 struct PlanOptions {
-  bool destroy = false;   // plan to remove everything in state (and orphans)
-  bool refresh = true;    // false: plan against prior state only, no Read
+  bool destroy = false;  // plan to remove everything in state (and orphans)
+  bool refresh = true;   // false: plan against prior state only, no Read
   // -target: addresses, or prefixes of whole address parts ("type.name"
   // selects "type.name.other"). Keeps these changes and what they need.
   std::vector<std::string> targets;
   std::vector<std::string> replace;  // -replace: exact addresses
-  int parallelism = 10;   // concurrent Reads; values < 1 mean 1
-  std::string topology_file;    // copied into Plan::topology_file
-  std::string topology_digest;  // copied into Plan::topology_digest
+  int parallelism = 10;              // concurrent Reads; values < 1 mean 1
+  std::string topology_file;         // copied into Plan::topology_file
+  std::string topology_digest;       // copied into Plan::topology_digest
 };
 
 // Progress of the refresh, for the UI. Default implementations do nothing.
@@ -80,8 +80,8 @@ class PlanHooks {
 // Provider diagnostics (warnings and errors) are collected in
 // Plan::diagnostics; a plan whose diagnostics have errors must not be applied.
 // `hooks` may be null.
-Result<Plan> MakePlan(const std::vector<graph::ResourceSpec>& desired,
-                      const state::State& prior, providers::ProviderSet& providers,
-                      const PlanOptions& opts, PlanHooks* hooks = nullptr);
+Result<Plan> MakePlan(const std::vector<graph::ResourceSpec>& desired, const state::State& prior,
+                      providers::ProviderSet& providers, const PlanOptions& opts,
+                      PlanHooks* hooks = nullptr);
 
 }  // namespace crosslink::plan

@@ -70,8 +70,7 @@ Result<LiveView> Refresh(std::vector<ReadScope>& scopes, int parallelism, PlanHo
     }
   };
 
-  const size_t threads =
-      std::min(scopes.size(), static_cast<size_t>(std::max(parallelism, 1)));
+  const size_t threads = std::min(scopes.size(), static_cast<size_t>(std::max(parallelism, 1)));
   if (threads <= 1) {
     worker();
   } else {
@@ -88,9 +87,9 @@ Result<LiveView> Refresh(std::vector<ReadScope>& scopes, int parallelism, PlanHo
   for (size_t i = 0; i < scopes.size(); ++i) {
     if (responses[i].status.ok()) continue;
     if (failed++ == 0) {
-      first_failure = responses[i].status.WithContext(
-          "reading live state from provider \"" + scopes[i].provider + "\" for " +
-          ScopeName(scopes[i]));
+      first_failure =
+          responses[i].status.WithContext("reading live state from provider \"" +
+                                          scopes[i].provider + "\" for " + ScopeName(scopes[i]));
     }
   }
   if (failed > 0) {

@@ -31,21 +31,30 @@ class Painter {
   // The action symbol, right-aligned in three columns.
   std::string Symbol(ChangeAction a) const {
     switch (a) {
-      case ChangeAction::kCreate: return "  " + Paint(kGreen, "+");
-      case ChangeAction::kUpdate: return "  " + Paint(kYellow, "~");
-      case ChangeAction::kDelete: return "  " + Paint(kRed, "-");
-      case ChangeAction::kReplace: return Paint(kRed, "-") + "/" + Paint(kGreen, "+");
-      case ChangeAction::kRead: return " " + Paint(kCyan, "<=");
-      case ChangeAction::kNoOp: return "   ";
+      case ChangeAction::kCreate:
+        return "  " + Paint(kGreen, "+");
+      case ChangeAction::kUpdate:
+        return "  " + Paint(kYellow, "~");
+      case ChangeAction::kDelete:
+        return "  " + Paint(kRed, "-");
+      case ChangeAction::kReplace:
+        return Paint(kRed, "-") + "/" + Paint(kGreen, "+");
+      case ChangeAction::kRead:
+        return " " + Paint(kCyan, "<=");
+      case ChangeAction::kNoOp:
+        return "   ";
     }
     return "   ";
   }
   // One-character symbol of an attribute line.
   std::string AttrSymbol(char c) const {
     switch (c) {
-      case '+': return Paint(kGreen, "+");
-      case '-': return Paint(kRed, "-");
-      default: return Paint(kYellow, std::string(1, c));
+      case '+':
+        return Paint(kGreen, "+");
+      case '-':
+        return Paint(kRed, "-");
+      default:
+        return Paint(kYellow, std::string(1, c));
     }
   }
 
@@ -75,13 +84,13 @@ std::string AttributeLine(const AttributeChange& c, size_t width, const Painter&
   if (before_absent && !after_absent) {
     line = p.AttrSymbol('+') + " " + Pad(c.path, width) + " = " + RenderValue(c.after);
   } else if (after_absent) {
-    line = p.AttrSymbol('-') + " " + Pad(c.path, width) + " = " + RenderValue(c.before) +
-           " -> null";
+    line =
+        p.AttrSymbol('-') + " " + Pad(c.path, width) + " = " + RenderValue(c.before) + " -> null";
   } else if (sensitive && IsSensitiveMarker(c.before) && IsSensitiveMarker(c.after)) {
     line = p.AttrSymbol('~') + " " + Pad(c.path, width) + " = (sensitive)";
   } else {
-    line = p.AttrSymbol('~') + " " + Pad(c.path, width) + " = " + RenderValue(c.before) +
-           " -> " + RenderValue(c.after);
+    line = p.AttrSymbol('~') + " " + Pad(c.path, width) + " = " + RenderValue(c.before) + " -> " +
+           RenderValue(c.after);
   }
   if (c.forces_replace) line += " " + p.Paint(kRed, "# forces replacement");
   return line;
@@ -96,7 +105,7 @@ void RenderAttributes(const std::vector<AttributeChange>& changes, const Painter
   }
 }
 
-// "# <address> will be ..." and whether the reason is already part of it.
+// The "will be ..." part of a change's "# <address> ..." headline.
 std::string Headline(const ResourceChange& c) {
   const bool check = c.mode == ResourceMode::kCheck;
   switch (c.action) {
@@ -162,12 +171,24 @@ Summary Summarize(const Plan& plan) {
   Summary s;
   for (const ResourceChange& c : plan.changes) {
     switch (c.action) {
-      case ChangeAction::kCreate: ++s.add; break;
-      case ChangeAction::kUpdate: ++s.change; break;
-      case ChangeAction::kDelete: ++s.destroy; break;
-      case ChangeAction::kReplace: ++s.add, ++s.destroy; break;
-      case ChangeAction::kRead: ++s.read; break;
-      case ChangeAction::kNoOp: if (c.orphan) ++s.adopt; break;
+      case ChangeAction::kCreate:
+        ++s.add;
+        break;
+      case ChangeAction::kUpdate:
+        ++s.change;
+        break;
+      case ChangeAction::kDelete:
+        ++s.destroy;
+        break;
+      case ChangeAction::kReplace:
+        ++s.add, ++s.destroy;
+        break;
+      case ChangeAction::kRead:
+        ++s.read;
+        break;
+      case ChangeAction::kNoOp:
+        if (c.orphan) ++s.adopt;
+        break;
     }
   }
   return s;
@@ -259,9 +280,8 @@ std::string RenderPlanText(const Plan& plan, const RenderOptions& options) {
     out << "These clusters will restart: " << Join(plan.restarts, ", ") << "\n\n";
   }
   const Summary s = Summarize(plan);
-  std::string summary = "Plan: " + std::to_string(s.add) + " to add, " +
-                        std::to_string(s.change) + " to change, " + std::to_string(s.destroy) +
-                        " to destroy";
+  std::string summary = "Plan: " + std::to_string(s.add) + " to add, " + std::to_string(s.change) +
+                        " to change, " + std::to_string(s.destroy) + " to destroy";
   if (s.adopt > 0) summary += ", " + std::to_string(s.adopt) + " to adopt";
   out << p.Bold(summary + ".") << "\n";
   return out.str();

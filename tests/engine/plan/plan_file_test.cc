@@ -17,9 +17,9 @@
 namespace crosslink::plan {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::Conn;
 using testing::Expand;
+using ::testing::HasSubstr;
 using testing::kAnalytics;
 using testing::KeyAddr;
 using testing::kOnprem;
@@ -81,9 +81,8 @@ TEST_F(PlanFileTest, WrittenAtomicallyWithMode0600) {
 
 TEST_F(PlanFileTest, RealFileSystemWritesMode0600) {
   // Explicitly about the real file system: a per-test temporary directory.
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      ("crosslink-plan-test-" + std::to_string(::getpid()));
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("crosslink-plan-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "saved.plan").string();
   auto fs = NewPosixFileSystem();

@@ -172,7 +172,7 @@ class TestProvider : public providers::Provider {
     auto rr = requires_replace_.find(type);
     if (req.desired != nullptr && rr != requires_replace_.end() &&
         r.action == providers::ChangeAction::kUpdate) {
-      const Value* current = req.live != nullptr ? &req.live->attributes
+      const Value* current = req.live != nullptr    ? &req.live->attributes
                              : req.prior != nullptr ? &req.prior->attributes
                                                     : nullptr;
       for (const std::string& key : rr->second) {
@@ -279,8 +279,12 @@ inline std::string KeyAddr(const Conn& c) {
 inline std::string KeystoreAddr(const Conn& c) {
   return "es_keystore_credential." + c.local + "." + c.alias;
 }
-inline std::string RemoteAddr(const Conn& c) { return "es_remote_cluster." + c.local + "." + c.alias; }
-inline std::string CheckAddr(const Conn& c) { return "es_remote_connected." + c.local + "." + c.alias; }
+inline std::string RemoteAddr(const Conn& c) {
+  return "es_remote_cluster." + c.local + "." + c.alias;
+}
+inline std::string CheckAddr(const Conn& c) {
+  return "es_remote_connected." + c.local + "." + c.alias;
+}
 
 // The API-key chain of every connection, in dependency order: per remote
 // cluster its (shared) remote cluster server and CA, then per connection the
@@ -454,8 +458,8 @@ class ApplySimulator {
     r.attributes = obj.attributes;
     r.outputs = obj.outputs;
     if (c.type == "es_cross_cluster_api_key" && c.action != ChangeAction::kNoOp) {
-      r.sensitive_outputs["encoded"] = Secret("encoded-secret-" + c.address + "-" +
-                                              std::to_string(generation_));
+      r.sensitive_outputs["encoded"] =
+          Secret("encoded-secret-" + c.address + "-" + std::to_string(generation_));
     }
     r.dependencies = c.desired ? c.desired->AllDependencies() : std::vector<std::string>{};
   }
@@ -499,8 +503,7 @@ inline LiveObject CaObject(const std::string& fingerprint) {
 
 class RecordingHooks : public PlanHooks {
  public:
-  void OnRefreshStart(const std::string& provider, const std::string& cluster,
-                      size_t n) override {
+  void OnRefreshStart(const std::string& provider, const std::string& cluster, size_t n) override {
     std::lock_guard<std::mutex> lock(mu);
     started.push_back(provider + "/" + cluster + "/" + std::to_string(n));
   }

@@ -12,21 +12,21 @@
 namespace crosslink::plan {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using providers::LiveObject;
 using testing::ApplySimulator;
 using testing::CaAddr;
 using testing::CaObject;
-using testing::kAnalytics;
-using testing::kOnprem;
-using testing::RecordingHooks;
 using testing::CheckAddr;
 using testing::Conn;
+using ::testing::ElementsAre;
 using testing::Expand;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using testing::kAnalytics;
 using testing::KeyAddr;
 using testing::KeystoreAddr;
+using testing::kOnprem;
+using testing::RecordingHooks;
 using testing::RemoteAddr;
 using testing::ServerAddr;
 using testing::TestProvider;
@@ -225,7 +225,8 @@ TEST_F(PlannerTest, DataSourceOutputChangePropagatesUnknownToDependents) {
   ASSERT_EQ(p.drift.size(), 1u);
   EXPECT_EQ(p.drift[0].address, CaAddr("logs"));
   EXPECT_EQ(p.drift[0].attribute_changes[0].path, "fingerprint");
-  EXPECT_THAT(Effective(p), ElementsAre("es_ca.logs: read", "es_remote_cluster.analytics.logs: update"));
+  EXPECT_THAT(Effective(p),
+              ElementsAre("es_ca.logs: read", "es_remote_cluster.analytics.logs: update"));
   EXPECT_EQ(Find(p, CaAddr("logs"))->reason, "its live value changed since the last apply");
   const ResourceChange* rc = Find(p, RemoteAddr(kAnalytics));
   ASSERT_EQ(rc->attribute_changes.size(), 1u);
@@ -304,7 +305,8 @@ TEST_F(PlannerTest, TargetKeepsTheTargetAndWhatItNeeds) {
   PlanOptions opts;
   opts.targets = {"es_keystore_credential.onprem"};  // a prefix of whole address parts
   Plan p = MakeOk(Expand({kAnalytics, kOnprem}), opts);
-  EXPECT_THAT(Addresses(p), ElementsAre(ServerAddr("logs"), KeyAddr(kOnprem), KeystoreAddr(kOnprem)));
+  EXPECT_THAT(Addresses(p),
+              ElementsAre(ServerAddr("logs"), KeyAddr(kOnprem), KeystoreAddr(kOnprem)));
   EXPECT_THAT(Find(p, KeystoreAddr(kOnprem))->wait_for, ElementsAre(KeyAddr(kOnprem)));
 
   opts.targets = {"es_keystore_credential.on"};  // not a whole part: matches nothing
@@ -410,11 +412,11 @@ TEST_F(PlannerTest, DeletesAreOrderedByDependencyThenAddress) {
   PlanOptions opts;
   opts.destroy = true;
   Plan p = MakeOk({}, opts);
-  EXPECT_THAT(Addresses(p),
-              ElementsAre(CheckAddr(kAnalytics), RemoteAddr(kAnalytics), KeystoreAddr(kAnalytics),
-                          KeyAddr(kAnalytics), CheckAddr(kOnprem), RemoteAddr(kOnprem),
-                          CaAddr("logs"), KeystoreAddr(kOnprem), KeyAddr(kOnprem),
-                          ServerAddr("logs")));
+  EXPECT_THAT(
+      Addresses(p),
+      ElementsAre(CheckAddr(kAnalytics), RemoteAddr(kAnalytics), KeystoreAddr(kAnalytics),
+                  KeyAddr(kAnalytics), CheckAddr(kOnprem), RemoteAddr(kOnprem), CaAddr("logs"),
+                  KeystoreAddr(kOnprem), KeyAddr(kOnprem), ServerAddr("logs")));
 }
 
 TEST_F(PlannerTest, LargeTopologyPlansEveryResource) {

@@ -11,8 +11,8 @@
 namespace crosslink::providers {
 namespace {
 
-using ::testing::ElementsAre;
 using graph::ResourceMode;
+using ::testing::ElementsAre;
 
 class DefaultPlanTest : public ::testing::Test {
  protected:

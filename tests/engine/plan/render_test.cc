@@ -14,8 +14,6 @@
 namespace crosslink::plan {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using providers::LiveObject;
 using testing::ApplySimulator;
 using testing::CaAddr;
@@ -23,10 +21,12 @@ using testing::CheckAddr;
 using testing::Conn;
 using testing::Expand;
 using testing::ExpectGolden;
+using ::testing::HasSubstr;
 using testing::kAnalytics;
 using testing::KeyAddr;
 using testing::KeystoreAddr;
 using testing::kOnprem;
+using ::testing::Not;
 using testing::RemoteAddr;
 
 class RenderTest : public testing::PlanScenario {
@@ -54,11 +54,12 @@ TEST_F(RenderTest, UpdatePlanGolden) {
   // onprem -> logs removed at the same time: updates and deletes together.
   Plan p = MakeOk(Expand({wider}));
   const std::string text = Text(p);
-  EXPECT_THAT(text, HasSubstr("  # es_cross_cluster_api_key.logs.analytics will be updated in-place\n"
-                              "  ~ es_cross_cluster_api_key.logs.analytics {\n"
-                              "      ~ access.search = [{ names = [\"logs-*\"] }] -> "
-                              "[{ names = [\"logs-*\", \"metrics-*\"] }]\n"
-                              "    }\n"));
+  EXPECT_THAT(text,
+              HasSubstr("  # es_cross_cluster_api_key.logs.analytics will be updated in-place\n"
+                        "  ~ es_cross_cluster_api_key.logs.analytics {\n"
+                        "      ~ access.search = [{ names = [\"logs-*\"] }] -> "
+                        "[{ names = [\"logs-*\", \"metrics-*\"] }]\n"
+                        "    }\n"));
   EXPECT_THAT(text, HasSubstr("# es_remote_connected.onprem.logs will be removed from state"));
   EXPECT_THAT(text, HasSubstr("Plan: 0 to add, 1 to change, 4 to destroy.\n"));
   ExpectGolden("plan_update.txt", text);
@@ -225,10 +226,9 @@ TEST_F(RenderTest, NoSecretEverAppearsInTextJsonOrPlanFile) {
   leaky[3].attributes["leak"] = graph::MakeRef(KeyAddr(kAnalytics), "encoded");
   for (const Plan& p : {MakeOk(specs, replace), MakeOk(specs, destroy), MakeOk(leaky),
                         MakeOk(Expand({kAnalytics}))}) {
-    const std::string outputs[] = {RenderPlanText(p, RenderOptions{false}),
-                                   RenderPlanText(p, RenderOptions{true}),
-                                   DumpJsonPretty(PlanToJson(p)),
-                                   DumpJsonPretty(PlanToFileJson(p))};
+    const std::string outputs[] = {
+        RenderPlanText(p, RenderOptions{false}), RenderPlanText(p, RenderOptions{true}),
+        DumpJsonPretty(PlanToJson(p)), DumpJsonPretty(PlanToFileJson(p))};
     for (const std::string& out : outputs) {
       for (const std::string& s : secrets) EXPECT_THAT(out, Not(HasSubstr(s)));
     }
