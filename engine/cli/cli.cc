@@ -106,6 +106,8 @@ int RunCli(const std::vector<std::string>& raw_args, CliEnv& env) {
   AddCommon(unlock, f, true);
   unlock->add_option("id", f.lock_id, "the lock ID shown in the lock error")->required();
 
+  auto* schema = app.add_subcommand("schema", "print the topology file's JSON Schema (for editors)");
+
   auto* version = app.add_subcommand("version", "print the version");
   version->add_flag("--json", f.json, "machine-readable output");
 
@@ -140,6 +142,7 @@ int RunCli(const std::vector<std::string>& raw_args, CliEnv& env) {
   if (state_show->parsed()) return CmdStateShow(s);
   if (state_rm->parsed()) return CmdStateRm(s);
   if (unlock->parsed()) return CmdForceUnlock(s);
+  if (schema->parsed()) return CmdSchema(s);
   if (version->parsed()) return CmdVersion(s);
   *env.err << "Error: no command given\n";
   return 1;

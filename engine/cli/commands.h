@@ -81,6 +81,7 @@ int CmdStateList(Session& s);
 int CmdStateShow(Session& s);
 int CmdStateRm(Session& s);
 int CmdForceUnlock(Session& s);
+int CmdSchema(Session& s);
 int CmdVersion(Session& s);
 
 }  // namespace crosslink::cli

@@ -1,4 +1,4 @@
-// show, state list|show|rm, force-unlock, version.
+// show, state list|show|rm, force-unlock, schema, version.
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include "engine/core/value.h"
 #include "engine/plan/plan_file.h"
 #include "engine/plan/render.h"
+#include "engine/topology/schema.h"
 #include "engine/core/version.h"
 
 namespace crosslink::cli {
@@ -186,6 +187,11 @@ int CmdForceUnlock(Session& s) {
     return 1;
   }
   s.ui().Out("The lock " + s.flags().lock_id + " on " + s.StatePath() + " was removed.\n");
+  return 0;
+}
+
+int CmdSchema(Session& s) {
+  s.ui().Out(std::string(topology::kTopologySchemaJson));
   return 0;
 }
 
