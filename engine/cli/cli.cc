@@ -38,7 +38,8 @@ void AddCommon(CLI::App* cmd, Flags& f, bool needs_file) {
 }
 
 void AddRunFlags(CLI::App* cmd, Flags& f) {
-  cmd->add_option("--target", f.targets, "limit the run to this address (and what it needs); repeatable");
+  cmd->add_option("--target", f.targets, "limit the run to this address (and what it needs); repeatable")
+      ->allow_extra_args(false);
   cmd->add_option("--parallelism", f.parallelism, "maximum concurrent operations (default 10)")
       ->check(CLI::Range(1, 256));
   cmd->add_flag("--refresh", f.refresh, "read live state before planning (-refresh=false to skip)");
@@ -65,7 +66,8 @@ int RunCli(const std::vector<std::string>& raw_args, CliEnv& env) {
   auto* plan = app.add_subcommand("plan", "show what apply would change");
   AddCommon(plan, f, true);
   AddRunFlags(plan, f);
-  plan->add_option("--replace", f.replace, "plan to replace this resource; repeatable");
+  plan->add_option("--replace", f.replace, "plan to replace this resource; repeatable")
+      ->allow_extra_args(false);
   plan->add_option("--out", f.out, "save the plan to this file for `crosslink apply FILE`");
   plan->add_flag("--json", f.json, "machine-readable output");
   plan->add_flag("--detailed-exitcode", f.detailed_exitcode, "exit 0 = no changes, 1 = error, 2 = changes");
@@ -74,7 +76,8 @@ int RunCli(const std::vector<std::string>& raw_args, CliEnv& env) {
   auto* apply = app.add_subcommand("apply", "converge the live clusters to the topology");
   AddCommon(apply, f, true);
   AddRunFlags(apply, f);
-  apply->add_option("--replace", f.replace, "replace this resource; repeatable");
+  apply->add_option("--replace", f.replace, "replace this resource; repeatable")
+      ->allow_extra_args(false);
   apply->add_flag("--auto-approve", f.auto_approve, "do not ask for confirmation");
   apply->add_flag("--json", f.json, "machine-readable summary");
   apply->add_option("planfile", f.plan_file, "a plan saved with `crosslink plan -out FILE`");

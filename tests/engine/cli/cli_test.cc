@@ -333,6 +333,16 @@ TEST_F(CliTest, NoSecretReachesOutputPlanFilesStateOrLogs) {
   }
 }
 
+TEST_F(CliTest, TargetLimitsTheRunToOneConnectionChain) {
+  Outcome o = Run({"apply", "-f", kTopologyPath, "-auto-approve", "-target",
+                   "es_remote_connection_check.logs.metrics", "-target", "es_remote_cluster.logs.metrics"});
+  ASSERT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_TRUE(fake_.GetLive("es_remote_cluster.logs.metrics").has_value());
+  EXPECT_FALSE(fake_.GetLive("es_remote_cluster.analytics.logs").has_value());
+  Outcome rest = Run({"plan", "-f", kTopologyPath, "-detailed-exitcode"});
+  EXPECT_EQ(rest.code, 2) << "the other connection is still to be created";
+}
+
 TEST_F(CliTest, UnknownFlagIsAnErrorWithUsageHint) {
   Outcome o = Run({"plan", "-f", kTopologyPath, "-no-such-flag"});
   EXPECT_EQ(o.code, 1);
