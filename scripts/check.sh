@@ -3,7 +3,8 @@
 #   1. clang-format (Google base, 100 columns): reports files that differ
 #   2. clang-tidy (bugprone, naming, braces) over the engine, providers and state
 #   3. the test suite under ASan+UBSan
-#   4. the scheduler tests under TSan
+#   4. the tests of concurrent code under TSan: the scheduler, the planner
+#      (concurrent refresh) and apply (parallel changes)
 # Usage: scripts/check.sh [format|tidy|asan|tsan]...   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,10 +29,16 @@ for step in "${steps[@]}"; do
       echo "== ASan+UBSan test suite"
       CROSSLINK_SANITIZE=1 bash scripts/build.sh build-asan >/dev/null && (cd build-asan && ctest --output-on-failure -j2) || rc=1 ;;
     tsan)
-      echo "== TSan scheduler tests"
-      cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCROSSLINK_TSAN=ON >/dev/null &&
-        cmake --build build-tsan -j2 --target scheduler_test >/dev/null &&
-        ./build-tsan/tests/engine/apply/scheduler_test || rc=1 ;;
+      echo "== TSan: scheduler, plan and apply tests"
+      tsan_tests=(engine/apply/scheduler_test engine/plan/plan_test engine/apply/apply_test)
+      if cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCROSSLINK_TSAN=ON >/dev/null &&
+        cmake --build build-tsan -j2 --target "${tsan_tests[@]##*/}" >/dev/null; then
+        for t in "${tsan_tests[@]}"; do
+          CROSSLINK_LOG=off "./build-tsan/tests/$t" || rc=1
+        done
+      else
+        rc=1
+      fi ;;
     *) echo "unknown step $step"; rc=2 ;;
   esac
 done

@@ -63,12 +63,6 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-std::string DirOf(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
 
 // Process-wide cache of passphrase-derived keys, keyed by a SHA-512 digest of
 // (passphrase, salt, iterations): PBKDF2 with 600k rounds is deliberately slow.
@@ -325,14 +319,14 @@ Result<std::shared_ptr<const Cipher>> KeyProvider::FromKeyFile(bool create) {
     std::string key = RandomBytes(kStateKeySize);
     if (key.empty()) return Status::Internal("OpenSSL could not generate a state key");
     std::string text = Base64Encode(key) + "\n";
-    Status s = fs_->MakeDirs(DirOf(path), 0700);
+    Status s = fs_->MakeDirs(DirName(path), 0700);
     if (s.ok()) s = fs_->WriteFileAtomic(path, text, 0600);
     OPENSSL_cleanse(text.data(), text.size());
     if (!s.ok()) {
       OPENSSL_cleanse(key.data(), key.size());
       return s.WithContext("cannot create the state key file");
     }
-    spdlog::info(
+    spdlog::warn(
         "created state key file {} (mode 0600); keep a copy: without it the sensitive "
         "values in the state cannot be read",
         path);

@@ -19,12 +19,6 @@ namespace {
 constexpr uint32_t kFileMode = 0600;
 constexpr uint32_t kDirMode = 0700;
 
-std::string DirOf(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
 
 std::string CurrentUserAtHost() {
   std::string user;
@@ -392,7 +386,7 @@ Status LocalBackend::ApplyJournal(const std::vector<Value>& records, State* st) 
 // ------------------------------------------------------------------ writing
 
 Status LocalBackend::EnsureDir() {
-  std::string dir = DirOf(path_);
+  std::string dir = DirName(path_);
   if (fs_->Exists(dir)) return Status::Ok();
   return fs_->MakeDirs(dir, kDirMode);
 }

@@ -1,5 +1,7 @@
 #include "state/lock.h"
 
+#include "engine/core/filesystem.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,13 +61,6 @@ Result<LockInfo> LockInfoFromJson(const std::string& text) {
 
 namespace {
 
-Status Errno(const std::string& what, const std::string& path) {
-  int e = errno;
-  std::string msg = what + " " + path + ": " + std::strerror(e);
-  if (e == EACCES || e == EPERM) return Status::PermissionDenied(msg);
-  if (e == ENOENT) return Status::NotFound(msg);
-  return Status::IoError(msg);
-}
 
 Result<std::string> ReadFd(int fd, const std::string& path) {
   std::string out;
@@ -75,7 +70,7 @@ Result<std::string> ReadFd(int fd, const std::string& path) {
     ssize_t n = ::pread(fd, buf, sizeof buf, off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Errno("cannot read lock file", path);
+      return ErrnoStatus("cannot read lock file", path);
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
@@ -103,17 +98,17 @@ class FcntlHeldLock : public HeldLock {
 
   Status WriteInfo(const std::string& text) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (::ftruncate(fd_, 0) != 0) return Errno("cannot truncate lock file", path_);
+    if (::ftruncate(fd_, 0) != 0) return ErrnoStatus("cannot truncate lock file", path_);
     size_t off = 0;
     while (off < text.size()) {
       ssize_t n = ::pwrite(fd_, text.data() + off, text.size() - off, static_cast<off_t>(off));
       if (n < 0) {
         if (errno == EINTR) continue;
-        return Errno("cannot write lock file", path_);
+        return ErrnoStatus("cannot write lock file", path_);
       }
       off += static_cast<size_t>(n);
     }
-    if (::fdatasync(fd_) != 0) return Errno("cannot fsync lock file", path_);
+    if (::fdatasync(fd_) != 0) return ErrnoStatus("cannot fsync lock file", path_);
     return Status::Ok();
   }
 
@@ -136,7 +131,7 @@ class FcntlLockFile : public LockFile {
 
   Result<std::unique_ptr<HeldLock>> TryAcquire() override {
     int fd = ::open(real_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return Errno("cannot open lock file", path_);
+    if (fd < 0) return ErrnoStatus("cannot open lock file", path_);
     struct stat st {};
     if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) {
       ::fchmod(fd, 0600);  // the info names users and hosts: keep it private
@@ -147,7 +142,7 @@ class FcntlLockFile : public LockFile {
       ::close(fd);
       if (e == EAGAIN || e == EACCES) return std::unique_ptr<HeldLock>();
       errno = e;
-      return Errno("cannot lock", path_);
+      return ErrnoStatus("cannot lock", path_);
     }
     return std::unique_ptr<HeldLock>(new FcntlHeldLock(fd, path_));
   }
@@ -156,7 +151,7 @@ class FcntlLockFile : public LockFile {
     int fd = ::open(real_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       if (errno == ENOENT) return std::string();
-      return Errno("cannot open lock file", path_);
+      return ErrnoStatus("cannot open lock file", path_);
     }
     auto text = ReadFd(fd, path_);
     ::close(fd);
@@ -167,7 +162,7 @@ class FcntlLockFile : public LockFile {
     int fd = ::open(real_.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) {
       if (errno == ENOENT) return false;
-      return Errno("cannot open lock file", path_);
+      return ErrnoStatus("cannot open lock file", path_);
     }
     struct flock fl = WholeFile(F_WRLCK);
     int rc = ::fcntl(fd, F_OFD_GETLK, &fl);
@@ -175,7 +170,7 @@ class FcntlLockFile : public LockFile {
     ::close(fd);
     if (rc != 0) {
       errno = e;
-      return Errno("cannot query the lock on", path_);
+      return ErrnoStatus("cannot query the lock on", path_);
     }
     return fl.l_type != F_UNLCK;
   }

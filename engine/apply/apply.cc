@@ -60,7 +60,8 @@ state::ResourceState FromSpec(const graph::ResourceSpec& spec) {
 }
 
 // What a delete acts on when the state does not know the resource (an
-// orphan found by discovery).
+// orphan found by discovery): its live attributes and outputs, so that the
+// provider can find it by id.
 state::ResourceState FromChange(const ResourceChange& c) {
   state::ResourceState rs;
   rs.address = c.address;
@@ -69,8 +70,15 @@ state::ResourceState FromChange(const ResourceChange& c) {
   rs.cluster = c.cluster;
   rs.mode = c.mode;
   rs.attributes = c.before.is_null() ? Value::object() : c.before;
+  rs.outputs = c.before_outputs.is_null() ? Value::object() : c.before_outputs;
   return rs;
 }
+
+// An orphan at a desired address that needs no change: apply only records it.
+bool IsAdoption(const ResourceChange& c) { return c.action == ChangeAction::kNoOp && c.orphan; }
+
+// A change with nothing to do: an ordering-only node.
+bool IsIdle(const ResourceChange& c) { return c.action == ChangeAction::kNoOp && !c.orphan; }
 
 class Runner {
  public:
@@ -91,6 +99,7 @@ class Runner {
  private:
   Status Work(size_t node);
   Status Execute(const ResourceChange& c);
+  Status DoAdopt(const ResourceChange& c);
   Status DoCreate(const ResourceChange& c, providers::Provider* provider);
   Status DoUpdate(const ResourceChange& c, providers::Provider* provider);
   Status DoDelete(const ResourceChange& c, providers::Provider* provider);
@@ -100,7 +109,6 @@ class Runner {
   Status Retrying(const ResourceChange& c, const std::function<Status()>& attempt);
   Status Resolve(const graph::ResourceSpec& spec, Value* attributes,
                  std::map<std::string, Secret>* secrets);
-  Status ResolveValueLocked(const std::string& consumer, Value* v);
   std::optional<state::ResourceState> Prior(const std::string& address);
   Status Upsert(state::ResourceState rs);
   Status Remove(const std::string& address);
@@ -146,7 +154,7 @@ ApplySummary Runner::Run() {
         opts_.parallelism, [this](size_t node) { return Work(node); },
         [this](size_t node, const std::string& reason) {
           const ResourceChange& c = plan_.changes[node];
-          if (c.action == ChangeAction::kNoOp) return;
+          if (IsIdle(c)) return;
           {
             std::lock_guard<std::mutex> lock(summary_mu_);
             ++summary_.skipped;
@@ -170,7 +178,7 @@ ApplySummary Runner::Run() {
 
 Status Runner::Work(size_t node) {
   const ResourceChange& c = plan_.changes[node];
-  if (c.action == ChangeAction::kNoOp) return Status::Ok();
+  if (IsIdle(c)) return Status::Ok();
   hooks_->OnStart(c);
   Status s = Execute(c);
   if (!s.ok()) {
@@ -202,6 +210,7 @@ Status Runner::Work(size_t node) {
         ++summary_.read;
         break;
       case ChangeAction::kNoOp:
+        ++summary_.adopted;  // IsIdle changes never get here
         break;
     }
   }
@@ -215,6 +224,7 @@ Status Runner::Execute(const ResourceChange& c) {
     return Status::Internal(c.address + ": the plan has no desired resource for a " +
                             providers::ChangeActionName(c.action));
   }
+  if (IsAdoption(c)) return DoAdopt(c);  // no provider call
   std::string provider_name = c.provider;
   if (provider_name.empty() && c.desired) provider_name = c.desired->provider;
   if (provider_name.empty()) {
@@ -243,6 +253,16 @@ Status Runner::Execute(const ResourceChange& c) {
       return DoRead(c, provider);
   }
   return Status::Internal("unknown change action");
+}
+
+// The object exists as desired; state only learns it, from what the plan
+// saw of it. Its secrets cannot be read back, so it has no sensitive outputs.
+Status Runner::DoAdopt(const ResourceChange& c) {
+  state::ResourceState rs = FromSpec(*c.desired);
+  rs.attributes = c.before.is_null() ? Value::object() : c.before;
+  rs.outputs = c.before_outputs.is_null() ? Value::object() : c.before_outputs;
+  rs.created_at = rs.updated_at = Now();
+  return Upsert(std::move(rs));
 }
 
 Status Runner::DoCreate(const ResourceChange& c, providers::Provider* provider) {
@@ -277,9 +297,10 @@ Status Runner::DoUpdate(const ResourceChange& c, providers::Provider* provider) 
   }));
   state::ResourceState rs = FromSpec(spec);
   rs.attributes = std::move(req.attributes);
-  // Platforms may return only what changed: keep prior outputs and secrets
-  // unless the response replaces them.
-  rs.outputs = prior && prior->outputs.is_object() ? prior->outputs : Value::object();
+  // Platforms may return only what changed: keep prior outputs (an adopted
+  // object's: those the plan saw) and secrets unless the response replaces them.
+  const Value& kept = prior ? prior->outputs : c.before_outputs;
+  rs.outputs = kept.is_object() ? kept : Value::object();
   if (resp.result.outputs.is_object()) {
     for (auto it = resp.result.outputs.begin(); it != resp.result.outputs.end(); ++it) {
       rs.outputs[it.key()] = it.value();
@@ -364,9 +385,22 @@ Status Runner::Retrying(const ResourceChange& c, const std::function<Status()>& 
 
 Status Runner::Resolve(const graph::ResourceSpec& spec, Value* attributes,
                        std::map<std::string, Secret>* secrets) {
-  *attributes = spec.attributes;
   std::lock_guard<std::mutex> lock(state_mu_);
-  CROSSLINK_RETURN_IF_ERROR(ResolveValueLocked(spec.address, attributes));
+  std::vector<graph::Reference> missing;
+  *attributes = graph::ResolveRefs(
+      spec.attributes,
+      [this](const graph::Reference& ref) -> const Value* {
+        const state::ResourceState* producer = state_.Find(ref.address);
+        return producer == nullptr ? nullptr : graph::FindOutput(producer->outputs, ref.output);
+      },
+      &missing);
+  if (!missing.empty()) {
+    const graph::Reference& ref = missing.front();
+    return Status::FailedPrecondition(
+        spec.address + ": needs output \"" + ref.output + "\" of " + ref.address +
+        (state_.Find(ref.address) == nullptr ? ", which is not in the state"
+                                             : ", which has no such output"));
+  }
   for (const auto& [input, ref] : spec.secret_inputs) {
     const state::ResourceState* producer = state_.Find(ref.address);
     if (producer == nullptr) {
@@ -381,27 +415,6 @@ Status Runner::Resolve(const graph::ResourceSpec& spec, Value* attributes,
                                         ", which has no such sensitive output");
     }
     (*secrets)[input] = it->second;
-  }
-  return Status::Ok();
-}
-
-Status Runner::ResolveValueLocked(const std::string& consumer, Value* v) {
-  graph::Reference ref;
-  if (graph::IsRef(*v, &ref)) {
-    const state::ResourceState* producer = state_.Find(ref.address);
-    if (producer == nullptr) {
-      return Status::FailedPrecondition(consumer + ": needs output \"" + ref.output + "\" of " +
-                                        ref.address + ", which is not in the state");
-    }
-    if (!producer->outputs.is_object() || !producer->outputs.contains(ref.output)) {
-      return Status::FailedPrecondition(consumer + ": needs output \"" + ref.output + "\" of " +
-                                        ref.address + ", which has no such output");
-    }
-    *v = producer->outputs[ref.output];
-    return Status::Ok();
-  }
-  if (v->is_object() || v->is_array()) {
-    for (auto& item : *v) CROSSLINK_RETURN_IF_ERROR(ResolveValueLocked(consumer, &item));
   }
   return Status::Ok();
 }

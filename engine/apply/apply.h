@@ -4,17 +4,23 @@
 //
 // Every change of the plan is a node of a Scheduler (scheduler.h) waiting for
 // the changes named in its `wait_for`; kNoOp changes are nodes with no work
-// that keep the ordering transitive. For each other change:
+// that keep the ordering transitive, except an ADOPTION: a kNoOp with
+// orphan=true (an object of crosslink's that discovery found at a desired
+// address, missing from state) is recorded in state as the plan saw it
+// (desired + before + before_outputs; no sensitive outputs), without a
+// provider call. For each other change:
 //   1. references in desired.attributes and desired.secret_inputs are
 //      resolved from the CURRENT state (outputs / sensitive_outputs written
 //      by completed actions); a missing one fails the change, naming both
 //      addresses;
 //   2. the provider is called: kCreate -> Create, kUpdate -> Update,
 //      kReplace -> Delete then Create, kDelete -> Delete, kRead -> a
-//      one-item Read whose outputs are stored. Deleting a data or check
-//      resource only forgets it (no provider call). Retryable failures are
-//      retried with exponential backoff and jitter, sleeping on the Clock, up
-//      to max_attempts attempts in all;
+//      one-item Read whose outputs are stored. Deleting an object state does
+//      not know (an orphan) passes the plan's before/before_outputs as the
+//      request's prior, so the provider can find it by id. Deleting a data
+//      or check resource only forgets it (no provider call). Retryable
+//      failures are retried with exponential backoff and jitter, sleeping on
+//      the Clock, up to max_attempts attempts in all;
 //   3. the in-memory state is updated and the backend records the change
 //      (RecordUpsert / RecordRemove) before any dependent starts. A record
 //      failure fails that change and stops the run gracefully (running
@@ -58,7 +64,7 @@ struct ApplyOptions {
 class ApplyHooks {
  public:
   virtual ~ApplyHooks() = default;
-  // The change starts (not called for kNoOp).
+  // The change starts (not called for a kNoOp that is not an adoption).
   virtual void OnStart(const plan::ResourceChange& change) { (void)change; }
   // Attempt `attempt` (1-based) failed with a retryable `status`; the next
   // attempt follows after `delay`.
@@ -72,7 +78,7 @@ class ApplyHooks {
     (void)change, (void)status;
   }
   // The change did not run: "dependency failed: <address>" or why the run
-  // stopped. Not called for skipped kNoOp changes.
+  // stopped. Not called for skipped kNoOp changes other than adoptions.
   virtual void OnSkipped(const plan::ResourceChange& change, const std::string& reason) {
     (void)change, (void)reason;
   }
@@ -90,6 +96,7 @@ struct ApplySummary {
   size_t deleted = 0;                  // removed (data/check resources: forgotten)
   size_t read = 0;                     // data sources read
   size_t checked = 0;                  // checks that passed
+  size_t adopted = 0;                  // orphans recorded in state as they are (kNoOp, orphan)
   size_t failed = 0;                   // changes that failed
   size_t skipped = 0;                  // changes not run (dependency failed, run stopped)
   std::vector<ApplyFailure> failures;  // every failed change, then run-level failures

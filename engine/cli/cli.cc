@@ -14,7 +14,10 @@ std::vector<std::string> NormalizeArgs(const std::vector<std::string>& args) {
   std::vector<std::string> out;
   out.reserve(args.size());
   for (const auto& a : args) {
-    if (a.size() > 2 && a[0] == '-' && a[1] != '-' && a[2] != '=') {
+    if (a.size() > 2 && a[0] == '-' && a[1] != '-' && a[2] == '=') {
+      out.push_back(a.substr(0, 2));  // "-f=x.yaml" -> "-f" "x.yaml"
+      out.push_back(a.substr(3));
+    } else if (a.size() > 2 && a[0] == '-' && a[1] != '-') {
       out.push_back("-" + a);
     } else {
       out.push_back(a);
@@ -128,6 +131,10 @@ int RunCli(const std::vector<std::string>& raw_args, CliEnv& env) {
   const char* no_color_env = env.getenv("NO_COLOR");
   if (no_color_env && *no_color_env) f.no_color = true;
 
+  if (f.log_level.empty()) {
+    const char* level = env.getenv("CROSSLINK_LOG");
+    if (level && *level) f.log_level = level;
+  }
   Status log = ConfigureLogging(f.log_level, f.log_file);
   if (!log.ok()) {
     *env.err << "Error: " << log.message() << "\n";

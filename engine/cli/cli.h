@@ -30,7 +30,6 @@ struct CliEnv {
   std::istream* in = nullptr;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
-  bool stdin_is_tty = false;
   bool stdout_is_tty = false;
   std::function<const char*(const char*)> getenv;  // defaults to ::getenv when empty
   // Lock the state with an in-process registry instead of fcntl on the real
@@ -43,7 +42,8 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env);
 
 // Terraform writes long options with one dash (-auto-approve, -out=FILE);
 // CLI11 wants two. Turns "-word..." (more than one letter after one dash)
-// into "--word...", leaving "-f", "--x" and "-" alone.
+// into "--word...", splits "-f=x" into "-f" "x", and leaves "-f", "--x"
+// and "-" alone.
 std::vector<std::string> NormalizeArgs(const std::vector<std::string>& args);
 
 }  // namespace crosslink::cli

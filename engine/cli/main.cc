@@ -19,7 +19,6 @@ int main(int argc, char** argv) {
   env.in = &std::cin;
   env.out = &std::cout;
   env.err = &std::cerr;
-  env.stdin_is_tty = isatty(STDIN_FILENO) != 0;
   env.stdout_is_tty = isatty(STDOUT_FILENO) != 0;
   std::vector<std::string> args(argv + 1, argv + argc);
   return crosslink::cli::RunCli(args, env);

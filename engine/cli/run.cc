@@ -1,6 +1,4 @@
 // validate, graph, plan, apply and destroy.
-#include <unistd.h>
-
 #include <istream>
 #include <ostream>
 
@@ -15,22 +13,10 @@
 namespace crosslink::cli {
 namespace {
 
-std::string Who(Session& s) {
-  const char* user = s.GetEnv("USER");
-  char host[256] = {0};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = 0;
-  return std::string(user && *user ? user : "unknown") + "@" + (host[0] ? host : "localhost");
-}
-
-state::LockInfo MakeLockInfo(Session& s, const std::string& operation, const std::string& path) {
+// The backend fills in the lock ID, who, when, version, pid and path.
+state::LockInfo MakeLockInfo(const std::string& operation) {
   state::LockInfo info;
-  info.id = state::NewLineage();
   info.operation = operation;
-  info.who = Who(s);
-  info.created = FormatUtc(s.env().clock->WallNow());
-  info.version = kVersion;
-  info.path = path;
-  info.pid = static_cast<int>(getpid());
   return info;
 }
 
@@ -75,7 +61,7 @@ bool Begin(Session& s, const std::string& operation, bool expand, Run* run) {
     return false;
   }
   run->backend = std::move(backend).value();
-  auto lock = run->backend->Lock(MakeLockInfo(s, operation, s.StatePath()));
+  auto lock = run->backend->Lock(MakeLockInfo(operation));
   if (!lock.ok()) {
     s.Fail(lock.status());
     return false;
@@ -214,6 +200,16 @@ int CmdPlan(Session& s) {
 
 int CmdApply(Session& s, bool destroy) {
   const Flags& f = s.flags();
+  if (!f.plan_file.empty() && (!f.targets.empty() || !f.replace.empty() || !f.refresh)) {
+    s.ui().Error("-target, -replace and -refresh apply when making a plan; a saved plan is applied "
+                 "exactly as it was made. Make a new plan with those options instead.");
+    return 1;
+  }
+  if (f.json && f.plan_file.empty() && !f.auto_approve) {
+    s.ui().Error("-json needs -auto-approve (or a saved plan): there is no way to answer the "
+                 "confirmation prompt in machine-readable mode.");
+    return 1;
+  }
   std::optional<plan::Plan> saved;
   if (!f.plan_file.empty()) {
     auto read = plan::ReadPlanFile(*s.env().fs, f.plan_file);
@@ -245,7 +241,10 @@ int CmdApply(Session& s, bool destroy) {
     p = std::move(made).value();
     if (!f.json) PrintPlan(s, p);
     if (p.diagnostics.has_errors()) return 1;
-    if (!p.HasChanges()) return 0;
+    if (!p.HasChanges()) {
+      if (f.json) s.ui().Out(DumpJsonPretty(SummaryJson(apply::ApplySummary{})) + "\n");
+      return 0;
+    }
     if (!Confirm(s, destroy)) return 1;
   }
 

@@ -1,5 +1,4 @@
 // show, state list|show|rm, force-unlock, schema, version.
-#include <unistd.h>
 
 #include <algorithm>
 
@@ -132,14 +131,7 @@ int CmdStateRm(Session& s) {
     return 1;
   }
   state::LockInfo info;
-  info.id = state::NewLineage();
-  info.operation = "state rm";
-  info.created = FormatUtc(s.env().clock->WallNow());
-  info.version = kVersion;
-  info.path = s.StatePath();
-  info.pid = static_cast<int>(getpid());
-  const char* user = s.GetEnv("USER");
-  info.who = user ? user : "unknown";
+  info.operation = "state rm";  // the backend fills in the rest
   auto lock = (*backend)->Lock(info);
   if (!lock.ok()) {
     s.Fail(lock.status());

@@ -13,20 +13,7 @@
 namespace crosslink {
 namespace {
 
-Status Errno(const std::string& what, const std::string& path) {
-  int e = errno;
-  std::string msg = what + " " + path + ": " + std::strerror(e);
-  if (e == EACCES || e == EPERM) return Status::PermissionDenied(msg);
-  if (e == ENOENT) return Status::NotFound(msg);
-  return Status::IoError(msg);
-}
 
-std::string DirOf(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
 
 Status WriteAll(int fd, const std::string& data, const std::string& path) {
   size_t off = 0;
@@ -34,7 +21,7 @@ Status WriteAll(int fd, const std::string& data, const std::string& path) {
     ssize_t n = ::write(fd, data.data() + off, data.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Errno("cannot write", path);
+      return ErrnoStatus("cannot write", path);
     }
     off += static_cast<size_t>(n);
   }
@@ -43,10 +30,10 @@ Status WriteAll(int fd, const std::string& data, const std::string& path) {
 
 Status FsyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open directory", dir);
+  if (fd < 0) return ErrnoStatus("cannot open directory", dir);
   int rc = ::fsync(fd);
   ::close(fd);
-  if (rc != 0) return Errno("cannot fsync directory", dir);
+  if (rc != 0) return ErrnoStatus("cannot fsync directory", dir);
   return Status::Ok();
 }
 
@@ -55,14 +42,14 @@ class PosixFileSystem : public FileSystem {
   Result<std::string> ReadFile(const std::string& p) override {
     std::string path = ExpandHome(p);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Errno("cannot read", p);
+    if (fd < 0) return ErrnoStatus("cannot read", p);
     std::string out;
     char buf[65536];
     for (;;) {
       ssize_t n = ::read(fd, buf, sizeof buf);
       if (n < 0) {
         if (errno == EINTR) continue;
-        Status s = Errno("cannot read", p);
+        Status s = ErrnoStatus("cannot read", p);
         ::close(fd);
         return s;
       }
@@ -87,41 +74,41 @@ class PosixFileSystem : public FileSystem {
                   rnd[3], rnd[4], rnd[5]);
     std::string tmp = path + ".tmp." + suffix;
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0) return Errno("cannot create", tmp);
+    if (fd < 0) return ErrnoStatus("cannot create", tmp);
     ::fchmod(fd, mode);  // umask must not widen or narrow the requested mode
     Status s = WriteAll(fd, data, tmp);
-    if (s.ok() && ::fsync(fd) != 0) s = Errno("cannot fsync", tmp);
+    if (s.ok() && ::fsync(fd) != 0) s = ErrnoStatus("cannot fsync", tmp);
     ::close(fd);
-    if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = Errno("cannot rename onto", p);
+    if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("cannot rename onto", p);
     if (!s.ok()) {
       ::unlink(tmp.c_str());
       return s;
     }
-    return FsyncDir(DirOf(path));
+    return FsyncDir(DirName(path));
   }
 
   Status AppendFile(const std::string& p, const std::string& data, uint32_t mode) override {
     std::string path = ExpandHome(p);
     bool existed = Exists(path);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode);
-    if (fd < 0) return Errno("cannot open", p);
+    if (fd < 0) return ErrnoStatus("cannot open", p);
     if (!existed) ::fchmod(fd, mode);
     Status s = WriteAll(fd, data, p);
-    if (s.ok() && ::fdatasync(fd) != 0) s = Errno("cannot fsync", p);
+    if (s.ok() && ::fdatasync(fd) != 0) s = ErrnoStatus("cannot fsync", p);
     ::close(fd);
-    if (s.ok() && !existed) s = FsyncDir(DirOf(path));
+    if (s.ok() && !existed) s = FsyncDir(DirName(path));
     return s;
   }
 
   Status Rename(const std::string& from, const std::string& to) override {
     std::string f = ExpandHome(from), t = ExpandHome(to);
-    if (::rename(f.c_str(), t.c_str()) != 0) return Errno("cannot rename " + from + " to", to);
-    return FsyncDir(DirOf(t));
+    if (::rename(f.c_str(), t.c_str()) != 0) return ErrnoStatus("cannot rename " + from + " to", to);
+    return FsyncDir(DirName(t));
   }
 
   Status Remove(const std::string& p) override {
     std::string path = ExpandHome(p);
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("cannot remove", p);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("cannot remove", p);
     return Status::Ok();
   }
 
@@ -134,21 +121,21 @@ class PosixFileSystem : public FileSystem {
       pos = path.find('/', pos + 1);
       cur = path.substr(0, pos);
       if (cur.empty()) continue;
-      if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST) return Errno("cannot create directory", cur);
+      if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST) return ErrnoStatus("cannot create directory", cur);
     }
     return Status::Ok();
   }
 
   Result<uint32_t> FileMode(const std::string& p) override {
     struct stat st{};
-    if (::stat(ExpandHome(p).c_str(), &st) != 0) return Errno("cannot stat", p);
+    if (::stat(ExpandHome(p).c_str(), &st) != 0) return ErrnoStatus("cannot stat", p);
     return static_cast<uint32_t>(st.st_mode & 07777);
   }
 
   Result<std::vector<std::string>> ListDir(const std::string& p) override {
     std::string path = ExpandHome(p);
     DIR* d = ::opendir(path.c_str());
-    if (!d) return Errno("cannot list", p);
+    if (!d) return ErrnoStatus("cannot list", p);
     std::vector<std::string> out;
     while (struct dirent* e = ::readdir(d)) {
       std::string n = e->d_name;
@@ -160,6 +147,21 @@ class PosixFileSystem : public FileSystem {
 };
 
 }  // namespace
+
+std::string DirName(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+Status ErrnoStatus(const std::string& what, const std::string& path) {
+  int e = errno;
+  std::string msg = what + " " + path + ": " + std::strerror(e);
+  if (e == EACCES || e == EPERM) return Status::PermissionDenied(msg);
+  if (e == ENOENT) return Status::NotFound(msg);
+  return Status::IoError(msg);
+}
 
 std::string ExpandHome(const std::string& path) {
   if (path.rfind("~/", 0) == 0) {

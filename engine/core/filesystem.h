@@ -46,4 +46,11 @@ std::unique_ptr<FileSystem> NewPosixFileSystem();
 // Expands a leading "~/" with $HOME.
 std::string ExpandHome(const std::string& path);
 
+// The directory part of `path`: "a/b" -> "a", "b" -> ".", "/b" -> "/".
+std::string DirName(const std::string& path);
+
+// A Status for the current errno: "<what> <path>: <strerror>", with
+// EACCES/EPERM as kPermissionDenied, ENOENT as kNotFound, else kIoError.
+Status ErrnoStatus(const std::string& what, const std::string& path);
+
 }  // namespace crosslink

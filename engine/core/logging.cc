@@ -34,11 +34,7 @@ class RedactingSink : public spdlog::sinks::base_sink<std::mutex> {
 }  // namespace
 
 Status ConfigureLogging(const std::string& level, const std::string& file) {
-  std::string lvl = level;
-  if (lvl.empty()) {
-    const char* env = std::getenv("CROSSLINK_LOG");
-    lvl = env && *env ? env : "warn";
-  }
+  std::string lvl = level.empty() ? "warn" : level;
   auto parsed = spdlog::level::from_str(lvl);
   if (parsed == spdlog::level::off && lvl != "off") {
     return Status::InvalidArgument("unknown log level \"" + lvl +

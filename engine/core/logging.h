@@ -4,7 +4,7 @@
 // Redactor (secret.h) before it is written, so a secret value that slipped
 // into a log call still never reaches the sink.
 //
-// Level comes from --log-level, else CROSSLINK_LOG, else "warn".
+// The CLI passes --log-level, else CROSSLINK_LOG; empty means "warn".
 // Levels: trace, debug, info, warn, error, off.
 //
 // Thread-safety: ConfigureLogging is called once before threads start; the
@@ -16,7 +16,7 @@
 
 namespace crosslink {
 
-// `level` empty = from CROSSLINK_LOG or "warn"; `file` empty = stderr.
+// `level` empty = "warn"; `file` empty = stderr.
 Status ConfigureLogging(const std::string& level, const std::string& file);
 
 }  // namespace crosslink

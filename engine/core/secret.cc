@@ -2,17 +2,24 @@
 
 #include <openssl/crypto.h>
 
+#include <atomic>
+#include <map>
 #include <mutex>
-#include <set>
+#include <string>
+#include <unordered_set>
 
 namespace crosslink {
 namespace {
 
 constexpr size_t kMinRedactedLength = 6;
 
+// Registered values grouped by length: redacting a text costs
+// O(text length x number of distinct secret lengths), whatever the number of
+// secrets (API keys of one platform all have the same length).
 struct RedactorState {
   std::mutex mu;
-  std::set<std::string, std::greater<>> values;  // longest-first is not needed: exact values
+  std::map<size_t, std::unordered_set<std::string>, std::greater<>> by_length;  // longest first
+  std::atomic<bool> enabled{true};
 };
 
 RedactorState& State() {
@@ -37,19 +44,28 @@ void Redactor::Register(std::string_view value) {
   if (value.size() < kMinRedactedLength) return;
   auto& s = State();
   std::lock_guard<std::mutex> lock(s.mu);
-  s.values.emplace(value);
+  s.by_length[value.size()].emplace(value);
 }
 
 std::string Redactor::Redact(std::string_view text) {
-  std::string out(text);
   auto& s = State();
+  if (!s.enabled.load()) return std::string(text);
   std::lock_guard<std::mutex> lock(s.mu);
-  for (const auto& v : s.values) {
-    size_t pos = 0;
-    while ((pos = out.find(v, pos)) != std::string::npos) {
-      out.replace(pos, v.size(), kSensitivePlaceholder);
-      pos += kSensitivePlaceholder.size();
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    bool replaced = false;
+    for (const auto& [len, values] : s.by_length) {  // longest match wins
+      if (len > text.size() - i) continue;
+      if (values.count(std::string(text.substr(i, len))) > 0) {
+        out += kSensitivePlaceholder;
+        i += len;
+        replaced = true;
+        break;
+      }
     }
+    if (!replaced) out += text[i++];
   }
   return out;
 }
@@ -57,7 +73,9 @@ std::string Redactor::Redact(std::string_view text) {
 void Redactor::ClearForTesting() {
   auto& s = State();
   std::lock_guard<std::mutex> lock(s.mu);
-  s.values.clear();
+  s.by_length.clear();
 }
+
+void Redactor::SetEnabledForTesting(bool enabled) { State().enabled.store(enabled); }
 
 }  // namespace crosslink

@@ -52,6 +52,9 @@ class Redactor {
   static std::string Redact(std::string_view text);
   // For tests.
   static void ClearForTesting();
+  // Tests that prove no secret reaches an output turn redaction off, so that
+  // a leak shows instead of being masked.
+  static void SetEnabledForTesting(bool enabled);
 };
 
 }  // namespace crosslink

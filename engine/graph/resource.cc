@@ -1,6 +1,7 @@
 #include "engine/graph/resource.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace crosslink::graph {
 
@@ -17,6 +18,21 @@ void CollectInto(const Value& v, std::vector<Reference>* out) {
   }
   if (v.is_object() || v.is_array()) {
     for (const auto& child : v) CollectInto(child, out);
+  }
+}
+
+void ResolveInPlace(Value* v, const OutputLookup& lookup, std::vector<Reference>* unresolved) {
+  Reference ref;
+  if (IsRef(*v, &ref)) {
+    if (const Value* value = lookup(ref)) {
+      *v = *value;
+    } else if (unresolved != nullptr) {
+      unresolved->push_back(std::move(ref));
+    }
+    return;
+  }
+  if (v->is_object() || v->is_array()) {
+    for (auto& child : *v) ResolveInPlace(&child, lookup, unresolved);
   }
 }
 
@@ -56,6 +72,18 @@ bool IsRef(const Value& v, Reference* ref) {
 std::vector<Reference> CollectRefs(const Value& v) {
   std::vector<Reference> out;
   CollectInto(v, &out);
+  return out;
+}
+
+const Value* FindOutput(const Value& outputs, const std::string& name) {
+  if (!outputs.is_object()) return nullptr;
+  auto it = outputs.find(name);
+  return it == outputs.end() ? nullptr : &*it;
+}
+
+Value ResolveRefs(const Value& v, const OutputLookup& lookup, std::vector<Reference>* unresolved) {
+  Value out = v;
+  ResolveInPlace(&out, lookup, unresolved);
   return out;
 }
 

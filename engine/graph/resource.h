@@ -24,6 +24,7 @@
 //
 // Thread-safety: plain values.
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -52,6 +53,21 @@ Value MakeRef(const std::string& address, const std::string& output);
 bool IsRef(const Value& v, Reference* ref);
 // Every reference inside `v`, depth first.
 std::vector<Reference> CollectRefs(const Value& v);
+
+// The value of output `name` in an outputs object; null when `outputs` is
+// not an object or has no such output.
+const Value* FindOutput(const Value& outputs, const std::string& name);
+
+// The value a reference stands for, or null when it is not known (yet).
+using OutputLookup = std::function<const Value*(const Reference&)>;
+
+// `v` with every reference that `lookup` knows replaced by its value (a
+// substituted value is not searched further). References `lookup` does not
+// know stay as they are and, when `unresolved` is not null, are appended to
+// it depth first (the order of CollectRefs). The one reference resolution
+// of the engine: the planner (known outputs) and apply (state) use it.
+Value ResolveRefs(const Value& v, const OutputLookup& lookup,
+                  std::vector<Reference>* unresolved = nullptr);
 
 struct ResourceSpec {
   std::string address;

@@ -119,7 +119,8 @@ const Cell* FindCell(topology::Platform local, topology::Platform remote,
 // Address helpers.
 std::string Address(const char* type, std::initializer_list<std::string> parts);
 bool IsValidNamePart(const std::string& s);
-const char* PlatformId(topology::Platform p);  // "eck", "ech", "ece", "self"
+// The platform's id in addresses and provider names: topology::PlatformName.
+inline const char* PlatformId(topology::Platform p) { return topology::PlatformName(p); }
 
 // Shared data sources and facts (rules_common.cc). Each returns the address
 // of a resource it made sure exists.

@@ -25,7 +25,7 @@ ResourceSpec Context::NewSpec(const char* type, const std::string& address, cons
                               const std::string& step) const {
   ResourceSpec s = NewEnvironmentSpec(type, address, on.environment_name(), step);
   s.cluster = on.name();
-  if (s.provider.empty()) s.provider = PlatformId(on.platform());
+  if (s.provider.empty()) s.provider = topology::PlatformName(on.platform());
   return s;
 }
 
@@ -67,20 +67,6 @@ bool IsValidNamePart(const std::string& s) {
     if (!ok) return false;
   }
   return true;
-}
-
-const char* PlatformId(Platform p) {
-  switch (p) {
-    case Platform::kEck:
-      return "eck";
-    case Platform::kEch:
-      return "ech";
-    case Platform::kEce:
-      return "ece";
-    case Platform::kSelf:
-      return "self";
-  }
-  return "self";
 }
 
 std::string EckName(const topology::Cluster& c) { return c.es_name.empty() ? c.name : c.es_name; }
@@ -222,7 +208,7 @@ CaSource TransportCa(Context& ctx, Side side) {
     case Platform::kEce:
       break;
   }
-  return {PlatformId(p.platform()), p.name(),
+  return {topology::PlatformName(p.platform()), p.name(),
           MakeRef(EnsureEcCertificateAuthority(ctx, side), "ca_pems")};
 }
 

@@ -178,26 +178,12 @@ class Planner {
   // `v` with every reference whose output is known replaced by its value.
   // Sensitive outputs are never resolved (they stay references).
   Value Resolve(const Value& v) const {
-    graph::Reference ref;
-    if (graph::IsRef(v, &ref)) {
+    return graph::ResolveRefs(v, [this](const graph::Reference& ref) -> const Value* {
       const ResourceState* producer = Prior(ref.address);
-      if (producer != nullptr && producer->sensitive_outputs.count(ref.output) != 0) return v;
+      if (producer != nullptr && producer->sensitive_outputs.count(ref.output) != 0) return nullptr;
       const Value* outputs = KnownOutputs(ref.address);
-      if (outputs == nullptr || !outputs->is_object()) return v;
-      auto it = outputs->find(ref.output);
-      return it == outputs->end() ? v : *it;
-    }
-    if (v.is_object()) {
-      Value out = Value::object();
-      for (auto it = v.begin(); it != v.end(); ++it) out[it.key()] = Resolve(it.value());
-      return out;
-    }
-    if (v.is_array()) {
-      Value out = Value::array();
-      for (const auto& item : v) out.push_back(Resolve(item));
-      return out;
-    }
-    return v;
+      return outputs == nullptr ? nullptr : graph::FindOutput(*outputs, ref.output);
+    });
   }
 
   void ComputeDrift() {

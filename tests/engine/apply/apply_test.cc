@@ -16,6 +16,7 @@
 
 #include "engine/graph/resource.h"
 #include "providers/fake/fake_provider.h"
+#include "tests/engine/apply/forwarding_provider.h"
 
 namespace crosslink::apply {
 namespace {
@@ -26,6 +27,7 @@ using graph::ResourceSpec;
 using plan::ResourceChange;
 using providers::ChangeAction;
 using providers::fake::FakeProvider;
+using test_support::ForwardingProvider;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -125,24 +127,16 @@ class RecordingHooks : public ApplyHooks {
 };
 
 // Wraps the fake to capture the secret inputs crosslink passes to Create.
-class CapturingProvider : public providers::Provider {
+class CapturingProvider : public ForwardingProvider {
  public:
-  explicit CapturingProvider(FakeProvider* fake) : fake_(fake) {}
-  std::string name() const override { return "elasticsearch"; }
-  providers::ReadResponse Read(const providers::ReadRequest& r) override { return fake_->Read(r); }
+  using ForwardingProvider::ForwardingProvider;
   providers::ApplyResponse Create(const providers::ApplyRequest& r) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (const auto& [name, secret] : r.secret_inputs)
         secrets_[r.desired->address][name] = secret;
     }
-    return fake_->Create(r);
-  }
-  providers::ApplyResponse Update(const providers::ApplyRequest& r) override {
-    return fake_->Update(r);
-  }
-  providers::ApplyResponse Delete(const providers::ApplyRequest& r) override {
-    return fake_->Delete(r);
+    return ForwardingProvider::Create(r);
   }
   std::optional<Secret> secret(const std::string& address, const std::string& input) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -152,7 +146,6 @@ class CapturingProvider : public providers::Provider {
   }
 
  private:
-  FakeProvider* fake_;
   std::mutex mu_;
   std::map<std::string, std::map<std::string, Secret>> secrets_;
 };
@@ -670,6 +663,80 @@ TEST_F(ApplyTest, HooksSeeEveryChangeStartAndFinish) {
   EXPECT_EQ(hooks_.Matching("start").size(), specs_.size());  // no hook for the no-op
   EXPECT_EQ(hooks_.Matching("done").size(), specs_.size());
   EXPECT_THAT(hooks_.Matching("failed"), IsEmpty());
+}
+
+// A platform whose Update answers with no outputs (only what changed: nothing).
+class TerseUpdateProvider : public ForwardingProvider {
+ public:
+  using ForwardingProvider::ForwardingProvider;
+  providers::ApplyResponse Update(const providers::ApplyRequest& r) override {
+    providers::ApplyResponse resp = ForwardingProvider::Update(r);
+    resp.result.outputs = Value::object();
+    return resp;
+  }
+};
+
+// What the planner produces for an orphan found at `spec`'s address.
+ResourceChange Adoption(ChangeAction action, const ResourceSpec& spec, Value live_outputs) {
+  ResourceChange c = Change(action, spec);
+  c.orphan = true;
+  c.before = spec.attributes;
+  c.before_outputs = std::move(live_outputs);
+  return c;
+}
+
+TEST_F(ApplyTest, AdoptionRecordsWhatThePlanSawWithoutAProviderCall) {
+  plan::Plan p;
+  p.changes.push_back(Adoption(ChangeAction::kNoOp, other_, {{"id", "srv-9"}}));
+  ApplySummary s = Run(p);
+  ASSERT_TRUE(s.ok()) << (s.failures.empty() ? "skipped" : s.failures[0].message);
+  EXPECT_EQ(s.adopted, 1u);
+  EXPECT_EQ(s.created + s.updated + s.replaced + s.deleted + s.read + s.checked, 0u);
+  EXPECT_THAT(fake_.calls(), IsEmpty());
+  const state::ResourceState* r = state_.Find(other_.address);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->attributes, other_.attributes);
+  EXPECT_EQ(r->outputs, (Value{{"id", "srv-9"}}));
+  EXPECT_TRUE(r->sensitive_outputs.empty());
+  EXPECT_EQ(r->type, other_.type);
+  EXPECT_EQ(r->cluster, "analytics");
+  EXPECT_EQ(r->created_at, FormatUtc(clock_.WallNow()));
+  EXPECT_THAT(backend_.journal(), ElementsAre("upsert " + other_.address));
+  EXPECT_THAT(hooks_.events(), ElementsAre("start " + other_.address, "done " + other_.address));
+}
+
+TEST_F(ApplyTest, AdoptionWaitsForItsDependencies) {
+  fake_.FailNext(server_.address, Status::PermissionDenied("no"));
+  plan::Plan p;
+  p.changes.push_back(Change(ChangeAction::kCreate, server_));
+  p.changes.push_back(Adoption(ChangeAction::kNoOp, key_, {{"id", "k-1"}}));
+  ApplySummary s = Run(p);
+  EXPECT_EQ(s.failed, 1u);
+  EXPECT_EQ(s.skipped, 1u);
+  EXPECT_EQ(s.adopted, 0u);
+  EXPECT_EQ(state_.Find(key_.address), nullptr);
+  EXPECT_THAT(hooks_.Matching("skipped"),
+              ElementsAre("skipped " + key_.address + ": dependency failed: " + server_.address));
+}
+
+TEST_F(ApplyTest, AdoptedUpdateKeepsTheOutputsThePlanSaw) {
+  TerseUpdateProvider terse(&fake_);
+  providers_.Add(&terse);  // replaces the fake under "elasticsearch"
+  providers::Orphan o;
+  o.address = other_.address;
+  o.live.attributes = {{"enabled", false}};
+  o.live.outputs = {{"id", "srv-9"}};
+  fake_.AddOrphan("analytics", o);
+  plan::Plan p;
+  p.changes.push_back(Adoption(ChangeAction::kUpdate, other_, o.live.outputs));
+  ApplySummary s = Run(p);
+  ASSERT_TRUE(s.ok()) << (s.failures.empty() ? "skipped" : s.failures[0].message);
+  EXPECT_EQ(s.updated, 1u);
+  EXPECT_EQ(s.adopted, 0u);
+  const state::ResourceState* r = state_.Find(other_.address);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->outputs, o.live.outputs);
+  EXPECT_EQ(r->attributes, other_.attributes);
 }
 
 }  // namespace

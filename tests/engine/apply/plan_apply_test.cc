@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "engine/graph/resource.h"
 #include "engine/plan/planner.h"
 #include "providers/fake/fake_provider.h"
+#include "tests/engine/apply/forwarding_provider.h"
 
 namespace crosslink::apply {
 namespace {
@@ -36,6 +38,27 @@ class NullBackend : public state::Backend {
   Status RecordUpsert(const state::ResourceState&) override { return Status::Ok(); }
   Status RecordRemove(const std::string&) override { return Status::Ok(); }
   Status Persist(state::State&) override { return Status::Ok(); }
+};
+
+// Forwards to the fake and keeps the prior each Delete request carried.
+class DeleteRecorder : public test_support::ForwardingProvider {
+ public:
+  using ForwardingProvider::ForwardingProvider;
+  providers::ApplyResponse Delete(const providers::ApplyRequest& r) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      deleted_.push_back(r.prior != nullptr ? *r.prior : state::ResourceState{});
+    }
+    return ForwardingProvider::Delete(r);
+  }
+  std::vector<state::ResourceState> deleted() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return deleted_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<state::ResourceState> deleted_;
 };
 
 ResourceSpec Spec(const std::string& address, const std::string& provider,
@@ -148,6 +171,58 @@ TEST_F(PlanApplyTest, ChangeOutsideCrosslinkIsRepairedAndDisconnectionFailsTheCh
   ApplySummary s = Apply(recheck, state_, backend_, providers_, clock_, opts_, nullptr);
   ASSERT_EQ(s.failures.size(), 1u);
   EXPECT_EQ(s.failures[0].address, "check_connected.analytics.logs");
+}
+
+TEST_F(PlanApplyTest, AdoptedOrphanIsRecordedOnceWithoutTouchingThePlatform) {
+  MustApply(MustPlan());
+  // An interrupted run: the key exists on the platform but state lost it.
+  const std::string key = "es_cross_cluster_api_key.logs.analytics";
+  const state::ResourceState lost = state_.resources.at(key);
+  state_.resources.erase(key);
+  plan::Plan adopt = MustPlan();
+  ASSERT_TRUE(adopt.HasChanges());
+  fake_.ClearCalls();
+
+  ApplySummary s = MustApply(adopt);
+  EXPECT_EQ(s.adopted, 1u);
+  EXPECT_EQ(s.created + s.updated + s.replaced + s.deleted, 0u);
+  for (const char* op : {"create", "update", "delete"}) EXPECT_THAT(fake_.calls(op), IsEmpty());
+  const state::ResourceState* adopted = state_.Find(key);
+  ASSERT_NE(adopted, nullptr);
+  EXPECT_EQ(adopted->outputs["id"], lost.outputs["id"]);
+  EXPECT_EQ(adopted->attributes, lost.attributes);
+  EXPECT_EQ(adopted->dependencies, lost.dependencies);
+  EXPECT_EQ(adopted->provider, "elasticsearch");
+  EXPECT_EQ(adopted->cluster, "logs");
+
+  plan::Plan again = MustPlan();
+  EXPECT_FALSE(again.HasChanges());
+  for (const plan::ResourceChange& c : again.changes) EXPECT_FALSE(c.orphan) << c.address;
+}
+
+TEST_F(PlanApplyTest, OrphanNotDesiredIsDeletedByItsId) {
+  MustApply(MustPlan());
+  DeleteRecorder recorder(&fake_);
+  // Every scope of cluster logs reports the orphan: watch them all.
+  for (const char* name : {"elasticsearch", "eck", "pki"}) providers_.AddAs(name, &recorder);
+  providers::Orphan stray;
+  stray.address = "es_cross_cluster_api_key.logs.gone";
+  stray.type = "es_cross_cluster_api_key";
+  stray.live.attributes = {{"name", "crosslink-gone"}};
+  stray.live.outputs = {{"id", "k-17"}};
+  fake_.AddOrphan("logs", stray);
+
+  ApplySummary s = MustApply(MustPlan());
+  EXPECT_EQ(s.deleted, 1u);
+  EXPECT_EQ(s.adopted, 0u);
+  std::vector<state::ResourceState> deleted = recorder.deleted();
+  ASSERT_EQ(deleted.size(), 1u);
+  EXPECT_EQ(deleted[0].address, stray.address);
+  EXPECT_EQ(deleted[0].outputs, stray.live.outputs);  // the provider can delete it by id
+  EXPECT_EQ(deleted[0].attributes, stray.live.attributes);
+  EXPECT_FALSE(fake_.GetLive(stray.address).has_value());
+  EXPECT_EQ(state_.Find(stray.address), nullptr);
+  EXPECT_FALSE(MustPlan().HasChanges());
 }
 
 }  // namespace

@@ -10,8 +10,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
+#include "engine/core/secret.h"
 #include "engine/core/value.h"
 #include "engine/graph/expand.h"
 #include "engine/topology/loader.h"
@@ -82,6 +84,9 @@ class CliTest : public ::testing::Test {
     auto g = graph::Expand(*t, &diags);
     ASSERT_TRUE(g) << diags.ToString();
     fake_.LearnOutputs(g->resources());
+    for (const auto& spec : g->resources()) {
+      if (spec.mode != graph::ResourceMode::kManaged) not_managed_.insert(spec.address);
+    }
   }
 
   Outcome Run(std::vector<std::string> args, const std::string& stdin_text = "") {
@@ -125,6 +130,7 @@ class CliTest : public ::testing::Test {
   providers::ProviderSet providers_;
   std::map<std::string, std::string> env_vars_;
   std::string all_output_;
+  std::set<std::string> not_managed_;  // data sources and checks: nothing to destroy
 };
 
 TEST_F(CliTest, ValidateSummarisesAValidTopology) {
@@ -174,10 +180,9 @@ TEST_F(CliTest, PlanApplyPlanIsEmptyThenDestroyLeavesNothing) {
   Outcome destroy = Run({"destroy", "-f", kTopologyPath, "-auto-approve"});
   ASSERT_EQ(destroy.code, 0) << destroy.out << destroy.err;
   EXPECT_THAT(destroy.out, HasSubstr("Destroy complete!"));
-  // Only data sources (read, never created) may remain on the platform.
+  // Only data sources (read, never created by crosslink) may remain on the platform.
   for (const auto& addr : fake_.live_addresses()) {
-    auto live = fake_.GetLive(addr);
-    EXPECT_TRUE(live->sensitive_outputs.empty()) << addr << " survived destroy";
+    EXPECT_TRUE(not_managed_.count(addr)) << addr << " survived destroy";
   }
   Outcome list = Run({"state", "list", "-f", kTopologyPath});
   EXPECT_EQ(list.code, 0);
@@ -302,6 +307,11 @@ TEST_F(CliTest, StateRmForgetsWithoutDestroying) {
 }
 
 TEST_F(CliTest, NoSecretReachesOutputPlanFilesStateOrLogs) {
+  // Without the Redactor's last line of defence: a leak must show here.
+  Redactor::SetEnabledForTesting(false);
+  struct Restore {
+    ~Restore() { Redactor::SetEnabledForTesting(true); }
+  } restore;
   char tmpl[] = "/tmp/crosslink-cli-log-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   std::string log_file = std::string(tmpl) + "/crosslink.log";
@@ -318,11 +328,12 @@ TEST_F(CliTest, NoSecretReachesOutputPlanFilesStateOrLogs) {
   for (const auto& addr : fake_.live_addresses()) {
     Run({"state", "show", "-f", kTopologyPath, addr});
   }
+  std::ifstream log_in(log_file);
+  std::string logs((std::istreambuf_iterator<char>(log_in)), std::istreambuf_iterator<char>());
   std::vector<std::string> secrets = FakeSecrets();
   ASSERT_FALSE(secrets.empty()) << "the fake should have issued API keys";
   secrets.push_back(env_vars_["ANALYTICS_PASSWORD"]);
-  std::ifstream log_in(log_file);
-  std::string logs((std::istreambuf_iterator<char>(log_in)), std::istreambuf_iterator<char>());
+  EXPECT_FALSE(logs.empty()) << "trace logging should have written something to check";
   std::filesystem::remove_all(tmpl);
   for (const auto& secret : secrets) {
     EXPECT_THAT(all_output_, Not(HasSubstr(secret)));
@@ -343,6 +354,17 @@ TEST_F(CliTest, TargetLimitsTheRunToOneConnectionChain) {
   EXPECT_EQ(rest.code, 2) << "the other connection is still to be created";
 }
 
+TEST_F(CliTest, JsonApplyNeedsAutoApproveAndSavedPlansRefusePlanningFlags) {
+  Outcome json = Run({"apply", "-f", kTopologyPath, "-json"});
+  EXPECT_EQ(json.code, 1);
+  EXPECT_THAT(json.err, HasSubstr("-auto-approve"));
+  ASSERT_EQ(Run({"plan", "-f", kTopologyPath, "-out", "/work/plan.json"}).code, 0);
+  Outcome targeted = Run({"apply", "-target", "es_remote_cluster.logs.metrics", "/work/plan.json"});
+  EXPECT_EQ(targeted.code, 1);
+  EXPECT_THAT(targeted.err, HasSubstr("saved plan"));
+  EXPECT_TRUE(fake_.calls("create").empty());
+}
+
 TEST_F(CliTest, UnknownFlagIsAnErrorWithUsageHint) {
   Outcome o = Run({"plan", "-f", kTopologyPath, "-no-such-flag"});
   EXPECT_EQ(o.code, 1);
@@ -353,6 +375,7 @@ TEST(NormalizeArgsTest, TerraformStyleFlagsBecomeLongOptions) {
   EXPECT_EQ(NormalizeArgs({"plan", "-out=p.json", "-f", "t.yaml", "-refresh=false", "--json", "-"}),
             (std::vector<std::string>{"plan", "--out=p.json", "-f", "t.yaml", "--refresh=false",
                                       "--json", "-"}));
+  EXPECT_EQ(NormalizeArgs({"plan", "-f=t.yaml"}), (std::vector<std::string>{"plan", "-f", "t.yaml"}));
 }
 
 }  // namespace
