@@ -135,7 +135,7 @@ Value SummaryJson(const apply::ApplySummary& sum) {
   Value failures = Value::array();
   for (const auto& f : sum.failures) failures.push_back({{"address", f.address}, {"message", f.message}});
   return Value{{"ok", sum.ok()},           {"created", sum.created}, {"updated", sum.updated},
-               {"replaced", sum.replaced}, {"deleted", sum.deleted}, {"read", sum.read},
+               {"replaced", sum.replaced}, {"deleted", sum.deleted}, {"read", sum.read}, {"adopted", sum.adopted},
                {"checked", sum.checked},   {"failed", sum.failed},   {"skipped", sum.skipped},
                {"failures", failures}};
 }

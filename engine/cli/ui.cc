@@ -14,7 +14,7 @@ const char* Verb(plan::ChangeAction a, bool done) {
     case plan::ChangeAction::kReplace: return done ? "Replacement complete" : "Replacing...";
     case plan::ChangeAction::kDelete: return done ? "Destruction complete" : "Destroying...";
     case plan::ChangeAction::kRead: return done ? "Read complete" : "Reading...";
-    case plan::ChangeAction::kNoOp: return done ? "Unchanged" : "Checking...";
+    case plan::ChangeAction::kNoOp: return done ? "Adopted into the state" : "Adopting...";
   }
   return "";
 }
@@ -114,6 +114,7 @@ std::string RenderApplySummary(const apply::ApplySummary& s, bool destroy, const
       out += ui.Green(ui.Bold("Apply complete!")) + " Resources: " + std::to_string(s.created) +
              " added, " + std::to_string(s.updated) + " changed, " + std::to_string(s.replaced) +
              " replaced, " + std::to_string(s.deleted) + " destroyed";
+      if (s.adopted > 0) out += ", " + std::to_string(s.adopted) + " adopted";
       if (s.checked > 0) out += "; " + std::to_string(s.checked) + " connection checks passed";
       out += ".\n";
     }
