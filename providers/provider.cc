@@ -76,6 +76,18 @@ PlanResponse Provider::DefaultPlan(const PlanRequest& req) {
       return resp;
     }
   }
+  // Keys crosslink set last time but the topology no longer does: removing
+  // them is a change while the object still has them.
+  if (req.prior != nullptr && req.prior->attributes.is_object() && current->is_object()) {
+    for (auto it = req.prior->attributes.begin(); it != req.prior->attributes.end(); ++it) {
+      if (req.attributes.contains(it.key())) continue;
+      auto cur = current->find(it.key());
+      if (cur != current->end() && !cur->is_null()) {
+        resp.action = change;
+        return resp;
+      }
+    }
+  }
   resp.action = ChangeAction::kNoOp;
   return resp;
 }

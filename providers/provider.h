@@ -49,6 +49,12 @@ struct LiveObject {
   Value attributes = Value::object();  // same shape as the desired attributes
   Value outputs = Value::object();     // non-sensitive computed values
   std::map<std::string, Secret> sensitive_outputs;  // only when the platform returns them (creation)
+  // True when the platform object carries crosslink's marks (API-key
+  // metadata, Kubernetes label/annotation, managed settings block). Providers
+  // set it in Read. The planner adopts an object missing from state only
+  // when it is marked; an unmarked object at a desired address of a managed
+  // resource is someone else's (plan error). Orphans are marked by definition.
+  bool managed_by_crosslink = false;
 };
 
 struct ConfigureRequest {
@@ -130,8 +136,11 @@ class Provider {
 
   // Plain comparison: no desired -> delete (managed) / no-op (data);
   // not live -> create (managed/check) or read (data); every key of the
-  // desired attributes equal in live -> no-op; else update. Unresolved
-  // references count as "will change".
+  // desired attributes equal in live -> no-op; else update. A key of the
+  // prior state's attributes (crosslink manages it) that the desired
+  // attributes no longer set, and that the current object (live, or prior
+  // when not refreshed) still has, is a change too (it must be removed).
+  // Unresolved references count as "will change".
   static PlanResponse DefaultPlan(const PlanRequest& req);
 };
 

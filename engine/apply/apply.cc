@@ -10,6 +10,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "engine/apply/scheduler.h"
 
 namespace crosslink::apply {
@@ -78,7 +80,14 @@ state::ResourceState FromChange(const ResourceChange& c) {
 bool IsAdoption(const ResourceChange& c) { return c.action == ChangeAction::kNoOp && c.orphan; }
 
 // A change with nothing to do: an ordering-only node.
-bool IsIdle(const ResourceChange& c) { return c.action == ChangeAction::kNoOp && !c.orphan; }
+bool IsIdle(const ResourceChange& c) {
+  return c.action == ChangeAction::kNoOp && !c.orphan && !c.refresh_dependencies;
+}
+
+// Nothing changes but the state entry's dependencies: apply rewrites them.
+bool IsDependencyRefresh(const ResourceChange& c) {
+  return c.action == ChangeAction::kNoOp && !c.orphan && c.refresh_dependencies;
+}
 
 class Runner {
  public:
@@ -100,6 +109,7 @@ class Runner {
   Status Work(size_t node);
   Status Execute(const ResourceChange& c);
   Status DoAdopt(const ResourceChange& c);
+  Status DoRefreshDependencies(const ResourceChange& c);
   Status DoCreate(const ResourceChange& c, providers::Provider* provider);
   Status DoUpdate(const ResourceChange& c, providers::Provider* provider);
   Status DoDelete(const ResourceChange& c, providers::Provider* provider);
@@ -210,7 +220,7 @@ Status Runner::Work(size_t node) {
         ++summary_.read;
         break;
       case ChangeAction::kNoOp:
-        ++summary_.adopted;  // IsIdle changes never get here
+        if (c.orphan) ++summary_.adopted;  // else a dependency refresh; IsIdle never gets here
         break;
     }
   }
@@ -225,6 +235,7 @@ Status Runner::Execute(const ResourceChange& c) {
                             providers::ChangeActionName(c.action));
   }
   if (IsAdoption(c)) return DoAdopt(c);  // no provider call
+  if (IsDependencyRefresh(c)) return DoRefreshDependencies(c);  // state only
   std::string provider_name = c.provider;
   if (provider_name.empty() && c.desired) provider_name = c.desired->provider;
   if (provider_name.empty()) {
@@ -265,6 +276,20 @@ Status Runner::DoAdopt(const ResourceChange& c) {
   return Upsert(std::move(rs));
 }
 
+// State only: the entry keeps everything but records the dependencies the
+// topology now gives it (destroy orders deletes by them).
+Status Runner::DoRefreshDependencies(const ResourceChange& c) {
+  std::optional<state::ResourceState> prior = Prior(c.address);
+  if (!prior) {
+    return Status::FailedPrecondition(c.address +
+                                      ": cannot update its dependencies: it is not in the state");
+  }
+  prior->dependencies = c.desired->AllDependencies();
+  spdlog::debug("apply: {} dependencies rewritten in state ({} now)", c.address,
+                prior->dependencies.size());
+  return Upsert(std::move(*prior));
+}
+
 Status Runner::DoCreate(const ResourceChange& c, providers::Provider* provider) {
   const graph::ResourceSpec& spec = *c.desired;
   ApplyRequest req;
@@ -272,6 +297,7 @@ Status Runner::DoCreate(const ResourceChange& c, providers::Provider* provider) 
   CROSSLINK_RETURN_IF_ERROR(Resolve(spec, &req.attributes, &req.secret_inputs));
   ApplyResponse resp;
   CROSSLINK_RETURN_IF_ERROR(Retrying(c, [&] {
+    spdlog::debug("apply: {} Create via provider {}", c.address, provider->name());
     resp = provider->Create(req);
     return ResponseStatus(resp.status, resp.diagnostics);
   }));
@@ -292,6 +318,7 @@ Status Runner::DoUpdate(const ResourceChange& c, providers::Provider* provider) 
   CROSSLINK_RETURN_IF_ERROR(Resolve(spec, &req.attributes, &req.secret_inputs));
   ApplyResponse resp;
   CROSSLINK_RETURN_IF_ERROR(Retrying(c, [&] {
+    spdlog::debug("apply: {} Update via provider {}", c.address, provider->name());
     resp = provider->Update(req);
     return ResponseStatus(resp.status, resp.diagnostics);
   }));
@@ -323,6 +350,8 @@ Status Runner::DoDelete(const ResourceChange& c, providers::Provider* provider) 
     req.prior = &*prior;
     req.attributes = prior->attributes;
     CROSSLINK_RETURN_IF_ERROR(Retrying(c, [&] {
+      spdlog::debug("apply: {} Delete via provider {}{}", c.address, provider->name(),
+                    in_state ? "" : " (orphan, not in state)");
       ApplyResponse resp = provider->Delete(req);
       return ResponseStatus(resp.status, resp.diagnostics);
     }));
@@ -343,6 +372,7 @@ Status Runner::DoRead(const ResourceChange& c, providers::Provider* provider) {
   req.items.push_back({spec.address, spec.type, &spec, prior ? &*prior : nullptr});
   providers::ReadResponse resp;
   CROSSLINK_RETURN_IF_ERROR(Retrying(c, [&] {
+    spdlog::debug("apply: {} Read via provider {}", c.address, provider->name());
     resp = provider->Read(req);
     return ResponseStatus(resp.status, resp.diagnostics);
   }));
@@ -370,6 +400,14 @@ Status Runner::Retrying(const ResourceChange& c, const std::function<Status()>& 
   int max_attempts = std::max(opts_.max_attempts, 1);
   for (int n = 1;; ++n) {
     Status s = attempt();
+    if (s.ok()) {
+      spdlog::debug("apply: {} {} succeeded (attempt {})", c.address,
+                    providers::ChangeActionName(c.action), n);
+    } else {
+      spdlog::debug("apply: {} {} attempt {} failed{}: {}", c.address,
+                    providers::ChangeActionName(c.action), n, s.retryable() ? " (retryable)" : "",
+                    s.message());
+    }
     if (s.ok() || !s.retryable() || n >= max_attempts) {
       if (!s.ok() && s.retryable()) {
         return Status::Error(s.code(), s.message() + " (gave up after " + std::to_string(n) +
@@ -378,6 +416,8 @@ Status Runner::Retrying(const ResourceChange& c, const std::function<Status()>& 
       return s;
     }
     std::chrono::milliseconds delay = BackoffDelay(opts_, n, jitter(rng));
+    spdlog::debug("apply: {} retry {} of {} in {} ms", c.address, n + 1, max_attempts,
+                  delay.count());
     hooks_->OnRetry(c, n, s, delay);
     clock_.Sleep(delay);
   }
@@ -427,15 +467,20 @@ std::optional<state::ResourceState> Runner::Prior(const std::string& address) {
 }
 
 Status Runner::Upsert(state::ResourceState rs) {
+  spdlog::debug("apply: recording {} in state ({} outputs, {} sensitive outputs, {} dependencies)",
+                rs.address, rs.outputs.is_object() ? rs.outputs.size() : 0,
+                rs.sensitive_outputs.size(), rs.dependencies.size());
   {
     std::lock_guard<std::mutex> lock(state_mu_);
     state_.resources[rs.address] = rs;
   }
   Status s = backend_.RecordUpsert(rs);
+  if (!s.ok()) spdlog::error("apply: recording {} failed: {}", rs.address, s.message());
   return s.ok() ? s : RecordFailed(s);
 }
 
 Status Runner::Remove(const std::string& address) {
+  spdlog::debug("apply: removing {} from state", address);
   {
     std::lock_guard<std::mutex> lock(state_mu_);
     state_.resources.erase(address);

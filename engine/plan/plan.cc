@@ -6,6 +6,7 @@ bool Plan::HasChanges() const {
   for (const ResourceChange& c : changes) {
     if (c.action == ChangeAction::kNoOp) {
       if (c.orphan) return true;  // adoption: apply records it in state
+      if (c.refresh_dependencies) return true;  // apply rewrites its state entry
       continue;
     }
     if (c.action == ChangeAction::kRead) continue;

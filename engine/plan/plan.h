@@ -58,6 +58,10 @@ struct ResourceChange {
   bool restarts_cluster = false;
   std::string reason;  // e.g. "replacement requested with -replace", "not in the topology any more"
   bool orphan = false;  // found by discovery, not in state: adopted (no-op) or removed
+  // kNoOp whose state entry records other dependencies than the topology
+  // now gives it: apply only rewrites the state entry's dependencies (so
+  // that destroy orders deletes correctly). No provider call.
+  bool refresh_dependencies = false;
 };
 
 // A difference between the state crosslink saved and what the platform
@@ -86,7 +90,8 @@ struct Plan {
 
   // True when at least one change is not kNoOp (kRead of data sources
   // does not count as a change). An adopted orphan (kNoOp with orphan=true)
-  // counts: apply must record it in state.
+  // counts: apply must record it in state; so does a dependency refresh
+  // (kNoOp with refresh_dependencies).
   bool HasChanges() const;
   size_t Count(ChangeAction a) const;
 };

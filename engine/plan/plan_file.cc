@@ -80,6 +80,7 @@ Value ChangeToJson(const ResourceChange& c) {
   j["restarts_cluster"] = c.restarts_cluster;
   j["reason"] = c.reason;
   j["orphan"] = c.orphan;
+  j["refresh_dependencies"] = c.refresh_dependencies;
   return j;
 }
 
@@ -198,6 +199,8 @@ ResourceChange ChangeFromJson(const Value& j) {
     c.restarts_cluster = Bool(j, "restarts_cluster");
     c.reason = Str(j, "reason");
     c.orphan = Bool(j, "orphan");
+    // Optional: plans saved before this field existed never refresh.
+    if (j.contains("refresh_dependencies")) c.refresh_dependencies = Bool(j, "refresh_dependencies");
   } catch (const FormatError& e) {
     throw FormatError{"change " + c.address + ": " + e.message};
   }

@@ -6,7 +6,10 @@
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
+#include <memory>
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 #include "engine/core/version.h"
 #include "engine/plan/attribute_diff.h"
@@ -31,6 +34,9 @@ constexpr char kRemovedReason[] = "not in the topology any more";
 constexpr char kGoneReason[] = "already deleted outside crosslink";
 constexpr char kReplaceRequested[] = "replacement requested with -replace";
 constexpr char kUnknownInputs[] = "depends on values known only during apply";
+constexpr char kDependenciesChanged[] = "its dependencies changed; only the state is updated";
+constexpr char kSecretLost[] = "its secret cannot be read back; a new one will be issued";
+constexpr char kNotOurs[] = "exists but was not created by crosslink; remove it or change the alias/name";
 
 bool MatchesTarget(const std::string& address, const std::string& target) {
   if (address.size() < target.size() || address.compare(0, target.size(), target) != 0) {
@@ -41,6 +47,14 @@ bool MatchesTarget(const std::string& address, const std::string& target) {
 
 // Whether apply has something to do for this change (wait_for counts it).
 bool IsEffective(const ResourceChange& c) { return c.action != ChangeAction::kNoOp || c.orphan; }
+
+bool SameDependencies(std::vector<std::string> a, std::vector<std::string> b) {
+  std::sort(a.begin(), a.end());
+  a.erase(std::unique(a.begin(), a.end()), a.end());
+  std::sort(b.begin(), b.end());
+  b.erase(std::unique(b.begin(), b.end()), b.end());
+  return a == b;
+}
 
 Status MissingProvider(const std::string& provider, const std::string& address) {
   return Status::FailedPrecondition("no provider \"" + provider +
@@ -69,6 +83,7 @@ class Planner {
       for (const std::string& dep : r.dependencies) state_dependents_[dep].push_back(address);
     }
     CROSSLINK_RETURN_IF_ERROR(RefreshLive(hooks));
+    FindLostSecrets();
     ComputeDrift();
     if (!opts_.destroy) CROSSLINK_RETURN_IF_ERROR(PlanDesired());
     CROSSLINK_RETURN_IF_ERROR(PlanDeletes());
@@ -77,6 +92,7 @@ class Planner {
     WarnUnmatchedReplace();
     FillWaitFor();
     FillRestarts();
+    LogPlan();
     return std::move(plan_);
   }
 
@@ -208,6 +224,24 @@ class Planner {
     }
   }
 
+  // Producers whose sensitive output a desired resource's secret_inputs need
+  // but whose state lacks it (an adopted orphan, a key removed from state
+  // with `state rm`, an AlreadyExists after a retried create): platforms
+  // return secrets only at creation, so only a new object can provide it.
+  void FindLostSecrets() {
+    for (const ResourceSpec& spec : desired_) {
+      for (const auto& [name, ref] : spec.secret_inputs) {
+        auto pos = desired_pos_.find(ref.address);
+        if (pos == desired_pos_.end()) continue;
+        if (desired_[pos->second].mode != ResourceMode::kManaged) continue;
+        const ResourceState* producer = Prior(ref.address);
+        if (producer == nullptr || producer->sensitive_outputs.count(ref.output) == 0) {
+          lost_secrets_.insert(ref.address);
+        }
+      }
+    }
+  }
+
   // True when a secret input of `spec` comes from a resource whose secrets
   // are new in this plan.
   bool SecretInputsChange(const ResourceSpec& spec) const {
@@ -228,7 +262,16 @@ class Planner {
       if (provider == nullptr) return MissingProvider(spec.provider, spec.address);
       const ResourceState* prior = Prior(spec.address);
       const LiveObject* live = opts_.refresh ? Live(spec.address) : nullptr;
-      const bool adopting = prior == nullptr && live != nullptr && live->exists;
+      // Someone else's object at a managed resource's address: never adopted.
+      const bool foreign = spec.mode == ResourceMode::kManaged && prior == nullptr &&
+                           live != nullptr && live->exists && !live->managed_by_crosslink;
+      if (foreign) {
+        plan_.diagnostics.Error(SourceLocation{}, spec.address, spec.address + " " + kNotOurs,
+                                "crosslink adopts only objects that carry its marks");
+        spdlog::debug("plan: {} exists but is not marked as crosslink's: not adopted",
+                      spec.address);
+      }
+      const bool adopting = prior == nullptr && live != nullptr && live->exists && !foreign;
       const bool replace_requested = replace_.count(spec.address) != 0;
 
       providers::PlanRequest req;
@@ -276,6 +319,12 @@ class Planner {
           a = ChangeAction::kReplace;
         }
         if (adopting && a == ChangeAction::kCreate) a = ChangeAction::kReplace;
+        bool secret_lost = false;
+        if (spec.mode == ResourceMode::kManaged && !foreign && lost_secrets_.count(spec.address) &&
+            (a == ChangeAction::kNoOp || a == ChangeAction::kUpdate)) {
+          a = ChangeAction::kReplace;
+          secret_lost = true;
+        }
         if (replace_requested && (a == ChangeAction::kNoOp || a == ChangeAction::kUpdate)) {
           a = ChangeAction::kReplace;
           c.reason = kReplaceRequested;
@@ -283,14 +332,25 @@ class Planner {
         if (spec.mode == ResourceMode::kCheck && a == ChangeAction::kReplace) {
           a = ChangeAction::kUpdate;  // a check is verified again, never replaced
         }
+        if (foreign) a = ChangeAction::kNoOp;  // the plan has an error: nothing to apply
         c.action = a;
         c.requires_replace = resp.requires_replace;
+        if (secret_lost && c.reason != kReplaceRequested) c.reason = kSecretLost;
+        if (foreign) c.reason = kNotOurs;
         if (adopting && c.reason.empty()) {
           c.reason = a == ChangeAction::kNoOp ? kAdoptReason : kAdoptChangeReason;
         }
         if (spec.mode == ResourceMode::kManaged) FillAttributeChanges(spec, prior, &c);
         c.restarts_cluster =
             (spec.restarts_cluster || resp.restarts_cluster) && a != ChangeAction::kNoOp;
+      }
+
+      // Nothing else changes but state records other dependencies: apply
+      // rewrites them (destroy orders deletes by them).
+      if (c.action == ChangeAction::kNoOp && !c.orphan && prior != nullptr &&
+          !SameDependencies(prior->dependencies, deps_[i])) {
+        c.refresh_dependencies = true;
+        if (c.reason.empty()) c.reason = kDependenciesChanged;
       }
 
       // What dependents may use: outputs of an object that is not about to
@@ -408,6 +468,7 @@ class Planner {
         if (Prior(spec.address) != nullptr || live_.orphans.count(spec.address) != 0) continue;
         auto it = live_.objects.find(spec.address);
         if (it == live_.objects.end() || !it->second.exists) continue;
+        if (!it->second.managed_by_crosslink) continue;  // someone else's: never deleted
         CROSSLINK_RETURN_IF_ERROR(AddOrphanDelete(spec.address, spec.provider, spec.cluster,
                                                   spec.type, it->second, &deletes));
       }
@@ -568,27 +629,81 @@ class Planner {
     }
   }
 
+  // Every change waits for the nearest changed (effective) ancestors,
+  // looking through unchanged resources: a check behind a no-op waits for
+  // the update two hops up. Deletes wait for their dependents' deletes.
+  // Cost: one pass in dependency order; a no-op resource with a single
+  // unchanged-or-changed source shares its set, so the usual chains and
+  // trees stay O((V+E) log V).
   void FillWaitFor() {
+    using Set = std::vector<std::string>;  // sorted, unique
+    static const auto kEmpty = std::make_shared<const Set>();
+    // address -> the changed ancestors a dependent of it must wait for.
+    std::unordered_map<std::string, std::shared_ptr<const Set>> through;
+    through.reserve(changes_.size());
+    auto gather = [&](const ResourceChange& c) {
+      std::shared_ptr<const Set> only;
+      Set merged;
+      size_t sources = 0;
+      for (const std::string& d : Dependencies(c)) {
+        const ResourceChange* dc = FindChange(d);
+        if (dc == nullptr) continue;
+        std::shared_ptr<const Set> part;
+        if (IsEffective(*dc)) {
+          part = std::make_shared<const Set>(Set{d});
+        } else {
+          auto it = through.find(d);
+          if (it == through.end() || it->second->empty()) continue;
+          part = it->second;
+        }
+        if (sources++ == 0) {
+          only = part;
+        } else {
+          if (sources == 2) merged = *only;
+          merged.insert(merged.end(), part->begin(), part->end());
+        }
+      }
+      if (sources == 0) return kEmpty;
+      if (sources == 1) return only;
+      std::sort(merged.begin(), merged.end());
+      merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+      return std::shared_ptr<const Set>(std::make_shared<const Set>(std::move(merged)));
+    };
     for (ResourceChange& c : changes_) {
-      if (!IsEffective(c)) continue;
-      std::vector<std::string> wait;
       if (c.action == ChangeAction::kDelete) {
+        if (!IsEffective(c)) continue;
+        std::vector<std::string> wait;
         if (const auto* dependents = StateDependents(c.address)) {
           for (const std::string& d : *dependents) {
             const ResourceChange* dc = FindChange(d);
             if (dc != nullptr && d != c.address && IsEffective(*dc)) wait.push_back(d);
           }
         }
-      } else {
-        for (const std::string& d : Dependencies(c)) {
-          const ResourceChange* dc = FindChange(d);
-          if (dc != nullptr && IsEffective(*dc)) wait.push_back(d);
-        }
+        std::sort(wait.begin(), wait.end());
+        wait.erase(std::unique(wait.begin(), wait.end()), wait.end());
+        c.wait_for = std::move(wait);
+        continue;
       }
-      std::sort(wait.begin(), wait.end());
-      wait.erase(std::unique(wait.begin(), wait.end()), wait.end());
-      c.wait_for = std::move(wait);
+      std::shared_ptr<const Set> ancestors = gather(c);
+      if (IsEffective(c)) {
+        c.wait_for = *ancestors;
+      } else {
+        through[c.address] = std::move(ancestors);
+      }
     }
+  }
+
+  // Operator log: each resource's action and reason (never a value).
+  void LogPlan() const {
+    if (!spdlog::should_log(spdlog::level::debug)) return;
+    for (const ResourceChange& c : plan_.changes) {
+      spdlog::debug("plan: {} -> {}{}{}{}", c.address, providers::ChangeActionName(c.action),
+                    c.orphan ? " (orphan)" : "",
+                    c.refresh_dependencies ? " (dependencies refreshed in state)" : "",
+                    c.reason.empty() ? "" : " reason: " + c.reason);
+    }
+    spdlog::debug("plan: {} changes considered, {} drifted, {} diagnostics",
+                  plan_.changes.size(), plan_.drift.size(), plan_.diagnostics.items().size());
   }
 
   void FillRestarts() {
@@ -617,6 +732,8 @@ class Planner {
   // Desired resources planned so far: their usable outputs (null: unknown).
   std::unordered_map<std::string, const Value*> planned_outputs_;
   std::unordered_map<std::string, ChangeAction> action_by_address_;
+  // Managed producers whose needed sensitive output state lacks.
+  std::unordered_set<std::string> lost_secrets_;
   std::vector<ResourceChange> changes_;
   std::unordered_map<std::string, size_t> change_index_;
   Plan plan_;

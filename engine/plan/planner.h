@@ -17,8 +17,15 @@
 //   4. Resources in state but not desired (all of them with destroy) are
 //      deleted; data and check resources are only forgotten (no provider
 //      call at apply). Orphans reported by Read are adopted when desired,
-//      else deleted.
-//   5. -target narrows the plan; wait_for and restarts are filled last.
+//      else deleted. Only objects carrying crosslink's marks
+//      (LiveObject::managed_by_crosslink) are adopted or deleted without
+//      state; an unmarked object at a managed resource's address is a plan
+//      error. A managed producer whose state lacks a sensitive output that
+//      a secret_inputs needs is replaced (secrets are returned only at
+//      creation). A no-op whose state records other dependencies gets
+//      refresh_dependencies (apply rewrites the state entry only).
+//   5. -target narrows the plan; wait_for (nearest changed ancestors through
+//      no-op resources) and restarts are filled last.
 //
 // The plan carries the prior state's lineage and serial, and the topology
 // file name and digest given in PlanOptions (the caller may also set them on

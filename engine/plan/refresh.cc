@@ -5,6 +5,8 @@
 #include <mutex>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 namespace crosslink::plan::internal {
 
 namespace {
@@ -62,7 +64,29 @@ Result<LiveView> Refresh(std::vector<ReadScope>& scopes, int parallelism, PlanHo
       req.cluster = s.cluster;
       req.environment = s.environment;
       req.items = s.items;
+      spdlog::debug("refresh: Read provider={} {} items={}", s.provider, ScopeName(s),
+                    s.items.size());
       responses[i] = s.impl->Read(req);
+      const providers::ReadResponse& r = responses[i];
+      if (r.status.ok()) {
+        spdlog::debug("refresh: Read provider={} {} ok: {} objects, {} orphans, {} diagnostics",
+                      s.provider, ScopeName(s), r.objects.size(), r.orphans.size(),
+                      r.diagnostics.items().size());
+      } else {
+        spdlog::debug("refresh: Read provider={} {} failed: {}", s.provider, ScopeName(s),
+                      r.status.message());
+      }
+      if (spdlog::should_log(spdlog::level::trace)) {
+        for (const auto& [address, object] : r.objects) {
+          spdlog::trace("refresh: {} {}", address,
+                        object.exists ? (object.managed_by_crosslink ? "exists (crosslink's)"
+                                                                     : "exists (not marked)")
+                                      : "absent");
+        }
+        for (const providers::Orphan& o : r.orphans) {
+          spdlog::trace("refresh: orphan {} ({})", o.address, o.type);
+        }
+      }
       if (hooks != nullptr) {
         std::lock_guard<std::mutex> lock(hook_mu);
         hooks->OnRefreshDone(s.provider, s.cluster, responses[i].status);
@@ -113,6 +137,7 @@ Result<LiveView> Refresh(std::vector<ReadScope>& scopes, int parallelism, PlanHo
       rec.environment = scopes[i].environment;
       rec.orphan = std::move(o);
       rec.orphan.live.exists = true;
+      rec.orphan.live.managed_by_crosslink = true;  // reported orphans carry crosslink's marks
       std::string address = rec.orphan.address;
       view.orphans.emplace(std::move(address), std::move(rec));
     }

@@ -123,7 +123,8 @@ std::string Headline(const ResourceChange& c) {
     case ChangeAction::kRead:
       return "will be read during apply";
     case ChangeAction::kNoOp:
-      return c.orphan ? "will be adopted into state" : "";
+      if (c.orphan) return "will be adopted into state";
+      return c.refresh_dependencies ? "will have its dependencies updated in state" : "";
   }
   return "";
 }
@@ -273,7 +274,7 @@ std::string RenderPlanText(const Plan& plan, const RenderOptions& options) {
   }
   out << "crosslink will perform the following actions:\n\n";
   for (const ResourceChange& c : plan.changes) {
-    if (c.action == ChangeAction::kNoOp && !c.orphan) continue;
+    if (c.action == ChangeAction::kNoOp && !c.orphan && !c.refresh_dependencies) continue;
     RenderChange(c, p, out);
   }
   if (!plan.restarts.empty()) {

@@ -183,6 +183,7 @@ ApplyResponse FakeProvider::Create(const ApplyRequest& req) {
   entry.type = target->type;
   entry.cluster = target->cluster;
   entry.object.exists = true;
+  entry.object.managed_by_crosslink = true;  // crosslink marks what it creates
   entry.object.attributes = req.attributes;
   FillOutputsLocked(target->address, target->type, req.attributes, &entry.object, true);
   ApplyResponse resp;
@@ -216,6 +217,7 @@ ApplyResponse FakeProvider::Update(const ApplyRequest& req) {
   }
   Entry& entry = it->second;
   entry.object.attributes = req.attributes;
+  entry.object.managed_by_crosslink = true;  // an update writes crosslink's marks
   FillOutputsLocked(target->address, target->type, req.attributes, &entry.object, false);
   orphans_.erase(target->address);
   ApplyResponse resp;
@@ -300,6 +302,7 @@ void FakeProvider::AddOrphan(const std::string& cluster, Orphan orphan) {
   entry.cluster = cluster;
   entry.object = std::move(orphan.live);
   entry.object.exists = true;
+  entry.object.managed_by_crosslink = true;  // an orphan carries crosslink's marks
   orphans_.insert(orphan.address);
   entry.orphan_description = std::move(orphan.description);
 }

@@ -20,6 +20,8 @@
 //     secret_inputs) as a random 40-character Secret, the others as a
 //     deterministic string "<address>/<output>". Creating an address that is
 //     already live fails with kAlreadyExists (like a platform would).
+//     Created and updated objects carry crosslink's marks
+//     (LiveObject::managed_by_crosslink = true), and so do orphans.
 //   - Update replaces the attributes (keeps "id" and the sensitive outputs);
 //     updating a missing managed object fails with kNotFound.
 //   - Delete erases; deleting a missing object succeeds (idempotent).
@@ -80,7 +82,9 @@ class FakeProvider : public Provider {
 
   // ---- the platform, seen from outside crosslink ----
   // Makes `address` live as `object` (its type is the address's first part).
-  // An existing object's cluster is kept when `cluster` is empty.
+  // An existing object's cluster is kept when `cluster` is empty. The
+  // object's managed_by_crosslink flag is kept as given: false makes an
+  // object someone else created (crosslink must not adopt or delete it).
   void SetLive(const std::string& address, LiveObject object, const std::string& cluster = "");
   // Replaces only the attributes of a live object (drift). False when absent.
   bool SetLiveAttributes(const std::string& address, Value attributes);

@@ -175,8 +175,9 @@ TEST_F(PlanApplyTest, ChangeOutsideCrosslinkIsRepairedAndDisconnectionFailsTheCh
 
 TEST_F(PlanApplyTest, AdoptedOrphanIsRecordedOnceWithoutTouchingThePlatform) {
   MustApply(MustPlan());
-  // An interrupted run: the key exists on the platform but state lost it.
-  const std::string key = "es_cross_cluster_api_key.logs.analytics";
+  // An interrupted run: the server exists on the platform but state lost it
+  // (no secret of it is needed, so it is adopted as it is).
+  const std::string key = "eck_remote_cluster_server.logs";
   const state::ResourceState lost = state_.resources.at(key);
   state_.resources.erase(key);
   plan::Plan adopt = MustPlan();
@@ -192,12 +193,112 @@ TEST_F(PlanApplyTest, AdoptedOrphanIsRecordedOnceWithoutTouchingThePlatform) {
   EXPECT_EQ(adopted->outputs["id"], lost.outputs["id"]);
   EXPECT_EQ(adopted->attributes, lost.attributes);
   EXPECT_EQ(adopted->dependencies, lost.dependencies);
-  EXPECT_EQ(adopted->provider, "elasticsearch");
+  EXPECT_EQ(adopted->provider, "eck");
   EXPECT_EQ(adopted->cluster, "logs");
 
   plan::Plan again = MustPlan();
   EXPECT_FALSE(again.HasChanges());
   for (const plan::ResourceChange& c : again.changes) EXPECT_FALSE(c.orphan) << c.address;
+}
+
+TEST_F(PlanApplyTest, AdoptedApiKeyWithoutItsSecretIsReplaced) {
+  MustApply(MustPlan());
+  const std::string key = "es_cross_cluster_api_key.logs.analytics";
+  const std::string cred = "es_keystore_credential.analytics.logs";
+  const std::string old_id = state_.resources.at(key).outputs["id"];
+  state_.resources.erase(key);  // created, but the run died before state was saved
+  plan::Plan p = MustPlan();
+  ASSERT_FALSE(p.diagnostics.has_errors());
+  for (const plan::ResourceChange& c : p.changes) {
+    if (c.address == key) {
+      EXPECT_EQ(c.action, ChangeAction::kReplace);
+      EXPECT_EQ(c.reason, "its secret cannot be read back; a new one will be issued");
+    }
+    if (c.address == cred) {
+      EXPECT_EQ(c.action, ChangeAction::kUpdate);
+      EXPECT_THAT(c.wait_for, ::testing::Contains(key));
+    }
+  }
+  ApplySummary s = MustApply(p);
+  EXPECT_EQ(s.replaced, 1u);
+  EXPECT_EQ(s.updated, 1u);
+  ASSERT_NE(state_.Find(key), nullptr);
+  EXPECT_EQ(state_.Find(key)->sensitive_outputs.count("encoded"), 1u);
+  EXPECT_NE(state_.Find(key)->outputs["id"], old_id);
+  EXPECT_FALSE(MustPlan().HasChanges());
+  // Every later apply works: the secret is there now.
+  ApplySummary again = MustApply(MustPlan());
+  EXPECT_TRUE(again.failures.empty());
+}
+
+TEST_F(PlanApplyTest, UnmarkedObjectIsNeitherAdoptedNorDestroyed) {
+  const std::string key = "es_cross_cluster_api_key.logs.analytics";
+  providers::LiveObject foreign;  // managed_by_crosslink = false: someone else's
+  foreign.attributes = {{"name", "crosslink-analytics"}};
+  foreign.outputs = {{"id", "theirs"}};
+  fake_.SetLive(key, foreign, "logs");
+  plan::Plan p = MustPlan();
+  EXPECT_TRUE(p.diagnostics.has_errors());
+  for (const plan::ResourceChange& c : p.changes) {
+    if (c.address == key) {
+      EXPECT_FALSE(c.orphan);
+    }
+  }
+  plan::Plan destroy = MustPlan(/*destroy=*/true);
+  for (const plan::ResourceChange& c : destroy.changes) EXPECT_NE(c.address, key);
+  MustApply(destroy);
+  ASSERT_TRUE(fake_.GetLive(key).has_value());
+  EXPECT_EQ(fake_.GetLive(key)->outputs["id"], "theirs");
+}
+
+TEST_F(PlanApplyTest, RemovedOptionalAttributeIsApplied) {
+  const std::string remote = "es_remote_cluster.analytics.logs";
+  for (ResourceSpec& s : specs_) {
+    if (s.address == remote) s.attributes["skip_unavailable"] = true;
+  }
+  MustApply(MustPlan());
+  ASSERT_TRUE(fake_.GetLive(remote)->attributes.contains("skip_unavailable"));
+  for (ResourceSpec& s : specs_) {
+    if (s.address == remote) s.attributes.erase("skip_unavailable");
+  }
+  plan::Plan p = MustPlan();
+  ASSERT_TRUE(p.HasChanges());
+  ApplySummary s = MustApply(p);
+  EXPECT_EQ(s.updated, 1u);
+  EXPECT_FALSE(fake_.GetLive(remote)->attributes.contains("skip_unavailable"));
+  EXPECT_FALSE(state_.Find(remote)->attributes.contains("skip_unavailable"));
+  EXPECT_FALSE(MustPlan().HasChanges());
+}
+
+TEST_F(PlanApplyTest, UnchangedResourceWithMovedDependencyRefreshesStateDependencies) {
+  // The check moves from the remote (A) to the credential (C).
+  const std::string check = "check_connected.analytics.logs";
+  const std::string remote = "es_remote_cluster.analytics.logs";
+  const std::string cred = "es_keystore_credential.analytics.logs";
+  MustApply(MustPlan());
+  for (ResourceSpec& s : specs_) {
+    if (s.address == check) s.depends_on = {cred};
+  }
+  plan::Plan p = MustPlan();
+  ASSERT_TRUE(p.HasChanges());
+  fake_.ClearCalls();
+  ApplySummary s = MustApply(p);
+  EXPECT_EQ(s.created + s.updated + s.replaced + s.deleted + s.checked + s.adopted, 0u);
+  for (const char* op : {"create", "update", "delete"}) EXPECT_THAT(fake_.calls(op), IsEmpty());
+  EXPECT_EQ(state_.Find(check)->dependencies, std::vector<std::string>{cred});
+  EXPECT_FALSE(MustPlan().HasChanges());
+
+  // Destroy orders by the new dependencies: the credential's delete waits
+  // for the check's removal, the remote's does not.
+  plan::Plan destroy = MustPlan(/*destroy=*/true);
+  for (const plan::ResourceChange& c : destroy.changes) {
+    if (c.address == cred) {
+      EXPECT_THAT(c.wait_for, ::testing::Contains(check));
+    }
+    if (c.address == remote) {
+      EXPECT_THAT(c.wait_for, ::testing::Not(::testing::Contains(check)));
+    }
+  }
 }
 
 TEST_F(PlanApplyTest, OrphanNotDesiredIsDeletedByItsId) {

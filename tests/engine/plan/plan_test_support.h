@@ -49,6 +49,7 @@ class World {
            LiveObject object, bool unrecorded = false) {
     std::lock_guard<std::mutex> lock(mu_);
     object.exists = true;
+    object.managed_by_crosslink = true;  // what crosslink (or the simulator) made carries its marks
     Entry& e = entries_[address];
     e.provider = provider;
     e.cluster = cluster;
@@ -60,6 +61,13 @@ class World {
     } else {
       unrecorded_.erase(address);
     }
+  }
+  // An object someone else created (no crosslink marks) at `address`.
+  void SetForeign(const std::string& address, const std::string& provider,
+                  const std::string& cluster, LiveObject object) {
+    Set(address, provider, cluster, std::move(object));
+    std::lock_guard<std::mutex> lock(mu_);
+    entries_.at(address).object.managed_by_crosslink = false;
   }
   // Unrecorded (orphan) objects of one provider and cluster.
   std::map<std::string, Entry> Unrecorded(const std::string& provider,
@@ -387,6 +395,8 @@ class ApplySimulator {
           if (c.orphan) {  // adopted: record it; the object is now known
             world_->Set(c.address, c.provider, c.cluster, world_->Get(c.address));
             Record(c, world_->Get(c.address));
+          } else if (c.refresh_dependencies) {  // state only
+            state_->resources.at(c.address).dependencies = c.desired->AllDependencies();
           }
           break;
         case ChangeAction::kCreate:

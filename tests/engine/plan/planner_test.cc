@@ -12,6 +12,7 @@
 namespace crosslink::plan {
 namespace {
 
+using graph::ResourceSpec;
 using providers::LiveObject;
 using testing::ApplySimulator;
 using testing::CaAddr;
@@ -248,19 +249,150 @@ TEST_F(PlannerTest, FailingCheckIsVerifiedAgain) {
 TEST_F(PlannerTest, UnrecordedObjectOfADesiredResourceIsAdoptedNotCreatedTwice) {
   const auto specs = Expand({kAnalytics});
   Converge(specs);
-  // An interrupted run: the key exists but state lost it.
+  // An interrupted run: the server exists but state lost it.
+  state_.resources.erase(ServerAddr("logs"));
+  Plan p = MakeOk(specs);
+  const ResourceChange* server = Find(p, ServerAddr("logs"));
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->action, ChangeAction::kNoOp);
+  EXPECT_TRUE(server->orphan);
+  EXPECT_FALSE(server->before_outputs.is_null());  // apply records it with its outputs
+  EXPECT_TRUE(p.HasChanges());
+  EXPECT_THAT(Effective(p), ElementsAre("eck_remote_cluster_server.logs: no-op"));
+
+  ApplySimulator(&world_, &state_).Apply(p);
+  ASSERT_NE(state_.Find(ServerAddr("logs")), nullptr);
+  EXPECT_FALSE(MakeOk(specs).HasChanges());
+}
+
+TEST_F(PlannerTest, AdoptedApiKeyWithoutItsSecretIsReplaced) {
+  const auto specs = Expand({kAnalytics});
+  Converge(specs);
+  // The key exists (crosslink's) but state lost it, and with it the secret.
   state_.resources.erase(KeyAddr(kAnalytics));
   Plan p = MakeOk(specs);
   const ResourceChange* key = Find(p, KeyAddr(kAnalytics));
   ASSERT_NE(key, nullptr);
-  EXPECT_EQ(key->action, ChangeAction::kNoOp);
-  EXPECT_TRUE(key->orphan);
-  EXPECT_FALSE(key->before_outputs.is_null());  // apply records it with its outputs
-  EXPECT_TRUE(p.HasChanges());
-  EXPECT_THAT(Effective(p), ElementsAre("es_cross_cluster_api_key.logs.analytics: no-op"));
+  EXPECT_EQ(key->action, ChangeAction::kReplace);
+  EXPECT_EQ(key->reason, "its secret cannot be read back; a new one will be issued");
+  EXPECT_EQ(ActionOf(p, KeystoreAddr(kAnalytics)), ChangeAction::kUpdate);
+  EXPECT_FALSE(p.diagnostics.has_errors());
 
   ApplySimulator(&world_, &state_).Apply(p);
   ASSERT_NE(state_.Find(KeyAddr(kAnalytics)), nullptr);
+  EXPECT_EQ(state_.Find(KeyAddr(kAnalytics))->sensitive_outputs.count("encoded"), 1u);
+  EXPECT_FALSE(MakeOk(specs).HasChanges());
+}
+
+TEST_F(PlannerTest, KeyInStateWithoutItsSecretIsReplaced) {
+  const auto specs = Expand({kAnalytics});
+  Converge(specs);
+  // E.g. recorded after AlreadyExists on a retried create: no secret kept.
+  state_.resources.at(KeyAddr(kAnalytics)).sensitive_outputs.clear();
+  Plan p = MakeOk(specs);
+  EXPECT_EQ(ActionOf(p, KeyAddr(kAnalytics)), ChangeAction::kReplace);
+  EXPECT_THAT(Find(p, KeyAddr(kAnalytics))->reason, HasSubstr("cannot be read back"));
+  EXPECT_EQ(ActionOf(p, KeystoreAddr(kAnalytics)), ChangeAction::kUpdate);
+}
+
+TEST_F(PlannerTest, UnmarkedObjectAtADesiredAddressIsAPlanErrorNotAdopted) {
+  const auto specs = Expand({kAnalytics});
+  LiveObject foreign;
+  foreign.attributes = {{"name", "someone-elses-key"}};
+  foreign.outputs = {{"id", "k-99"}};
+  world_.SetForeign(KeyAddr(kAnalytics), "elasticsearch", "logs", foreign);
+  Plan p = MakeOk(specs);
+  ASSERT_TRUE(p.diagnostics.has_errors());
+  bool named = false;
+  for (const Diagnostic& d : p.diagnostics.items()) {
+    if (d.severity == Severity::kError && d.summary.find(KeyAddr(kAnalytics)) != std::string::npos &&
+        d.summary.find("exists but was not created by crosslink; remove it or change the "
+                       "alias/name") != std::string::npos) {
+      named = true;
+    }
+  }
+  EXPECT_TRUE(named);
+  const ResourceChange* key = Find(p, KeyAddr(kAnalytics));
+  ASSERT_NE(key, nullptr);
+  EXPECT_FALSE(key->orphan);
+  EXPECT_NE(key->action, ChangeAction::kReplace);
+
+  // Destroy never deletes an object state does not know unless it is crosslink's.
+  PlanOptions destroy;
+  destroy.destroy = true;
+  Plan d = MakeOk(specs, destroy);
+  EXPECT_EQ(Find(d, KeyAddr(kAnalytics)), nullptr);
+}
+
+TEST_F(PlannerTest, RemovedOptionalAttributeIsApplied) {
+  auto specs = Expand({kAnalytics});
+  for (ResourceSpec& s : specs) {
+    if (s.address == RemoteAddr(kAnalytics)) s.attributes["skip_unavailable"] = true;
+  }
+  Converge(specs);
+  specs = Expand({kAnalytics});  // the topology no longer sets skip_unavailable
+  Plan p = MakeOk(specs);
+  EXPECT_THAT(Effective(p), ElementsAre("es_remote_cluster.analytics.logs: update"));
+  const ResourceChange* rc = Find(p, RemoteAddr(kAnalytics));
+  ASSERT_NE(rc, nullptr);
+  ASSERT_EQ(rc->attribute_changes.size(), 1u);
+  EXPECT_EQ(rc->attribute_changes[0].path, "skip_unavailable");
+  EXPECT_TRUE(rc->attribute_changes[0].after.is_null());
+  ApplySimulator(&world_, &state_).Apply(p);
+  EXPECT_FALSE(MakeOk(specs).HasChanges());
+}
+
+TEST_F(PlannerTest, WaitForIsTransitiveThroughUnchangedResources) {
+  auto specs = Expand({kAnalytics});
+  Converge(specs);
+  specs[0].attributes["port"] = 9444;  // the server changes; key, keystore, remote do not
+  ASSERT_EQ(specs[0].address, ServerAddr("logs"));
+  es_.SetCheckFailing(CheckAddr(kAnalytics), "remote cluster \"logs\" is not connected");
+  Plan p = MakeOk(specs);
+  EXPECT_THAT(Effective(p), ElementsAre("eck_remote_cluster_server.logs: update",
+                                        "es_remote_connected.analytics.logs: update"));
+  // The check sits behind the no-op remote, keystore and key.
+  EXPECT_THAT(Find(p, CheckAddr(kAnalytics))->wait_for, ElementsAre(ServerAddr("logs")));
+}
+
+TEST_F(PlannerTest, WaitForThroughManyUnchangedResourcesStaysSmall) {
+  // A long chain of no-ops between two changes, with side branches: the
+  // last change waits for the first only.
+  std::vector<ResourceSpec> specs;
+  const int n = 2000;
+  for (int i = 0; i < n; ++i) {
+    ResourceSpec s;
+    s.address = "t.r" + std::to_string(i);
+    s.type = "t";
+    s.provider = "eck";
+    s.cluster = "logs";
+    s.attributes = {{"v", 1}};
+    if (i > 0) s.depends_on = {"t.r" + std::to_string(i - 1)};
+    if (i > 1) s.depends_on.push_back("t.r" + std::to_string(i - 2));
+    specs.push_back(s);
+  }
+  Converge(specs);
+  specs[0].attributes["v"] = 2;
+  specs[n - 1].attributes["v"] = 2;
+  Plan p = MakeOk(specs);
+  ASSERT_EQ(p.Count(ChangeAction::kUpdate), 2u);
+  EXPECT_THAT(Find(p, "t.r" + std::to_string(n - 1))->wait_for, ElementsAre("t.r0"));
+  EXPECT_THAT(Find(p, "t.r0")->wait_for, IsEmpty());
+}
+
+TEST_F(PlannerTest, UnchangedResourceWithMovedDependencyRefreshesStateDependencies) {
+  auto specs = Expand({kAnalytics});
+  Converge(specs);
+  for (ResourceSpec& s : specs) {
+    if (s.address == RemoteAddr(kAnalytics)) s.depends_on = {KeyAddr(kAnalytics)};
+  }
+  Plan p = MakeOk(specs);
+  const ResourceChange* rc = Find(p, RemoteAddr(kAnalytics));
+  ASSERT_NE(rc, nullptr);
+  EXPECT_EQ(rc->action, ChangeAction::kNoOp);
+  EXPECT_TRUE(rc->refresh_dependencies);
+  EXPECT_TRUE(p.HasChanges());
+  ApplySimulator(&world_, &state_).Apply(p);
   EXPECT_FALSE(MakeOk(specs).HasChanges());
 }
 
@@ -275,9 +407,11 @@ TEST_F(PlannerTest, ReportedOrphanAtADesiredAddressIsAdopted) {
   wider.search = {"other-*"};
   Plan p = MakeOk(Expand({wider}));
   const ResourceChange* key = Find(p, KeyAddr(kAnalytics));
-  EXPECT_EQ(key->action, ChangeAction::kUpdate);  // planned against the live object
+  // Planned against the live object; its secret is not in state, so the
+  // keystore credential can only get one from a new key.
+  EXPECT_EQ(key->action, ChangeAction::kReplace);
   EXPECT_TRUE(key->orphan);
-  EXPECT_THAT(key->reason, HasSubstr("adopting"));
+  EXPECT_THAT(key->reason, HasSubstr("cannot be read back"));
   EXPECT_EQ(p.Count(ChangeAction::kCreate), 0u);
   EXPECT_EQ(p.Count(ChangeAction::kDelete), 0u);
 }

@@ -80,6 +80,20 @@ TEST_F(DefaultPlanTest, NotDesiredIsDeletedWhenManaged) {
   EXPECT_EQ(Run(nullptr, &prior_, nullptr).action, ChangeAction::kNoOp);
 }
 
+TEST_F(DefaultPlanTest, RemovedOptionalAttributeIsApplied) {
+  // The topology no longer sets "y", which crosslink set last time.
+  spec_.attributes = {{"x", 1}};
+  EXPECT_EQ(Run(&spec_, &prior_, &live_).action, ChangeAction::kUpdate);
+  EXPECT_EQ(Run(&spec_, &prior_, nullptr).action, ChangeAction::kUpdate);  // -refresh=false
+  // Already gone from the object: nothing left to remove.
+  live_.attributes.erase("y");
+  EXPECT_EQ(Run(&spec_, &prior_, &live_).action, ChangeAction::kNoOp);
+  // A key crosslink never managed (not in prior) is someone else's.
+  live_.attributes["y"] = "b";
+  prior_.attributes.erase("y");
+  EXPECT_EQ(Run(&spec_, &prior_, &live_).action, ChangeAction::kNoOp);
+}
+
 TEST(ChangeActionNameTest, NamesEveryAction) {
   EXPECT_STREQ(ChangeActionName(ChangeAction::kNoOp), "no-op");
   EXPECT_STREQ(ChangeActionName(ChangeAction::kCreate), "create");

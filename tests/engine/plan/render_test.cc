@@ -24,6 +24,7 @@ using testing::ExpectGolden;
 using ::testing::HasSubstr;
 using testing::kAnalytics;
 using testing::KeyAddr;
+using testing::ServerAddr;
 using testing::KeystoreAddr;
 using testing::kOnprem;
 using ::testing::Not;
@@ -114,14 +115,13 @@ TEST_F(RenderTest, DriftIsShownBeforeTheIntendedChanges) {
 TEST_F(RenderTest, OrphansAndDataReadsAreExplained) {
   const auto specs = Expand({kAnalytics});
   Converge(specs);
-  state_.resources.erase(KeyAddr(kAnalytics));
+  state_.resources.erase(ServerAddr("logs"));  // no secret of it is needed: adopted as is
   world_.SetOutput(CaAddr("logs"), "fingerprint", "CC:DD");
   LiveObject stray;
   stray.attributes = {{"name", "crosslink-logs-gone"}};
   world_.Set("es_cross_cluster_api_key.logs.gone", "elasticsearch", "logs", stray, true);
   const std::string text = Text(MakeOk(specs));
-  EXPECT_THAT(text, HasSubstr("  # es_cross_cluster_api_key.logs.analytics will be adopted into "
-                              "state\n"));
+  EXPECT_THAT(text, HasSubstr("  # eck_remote_cluster_server.logs will be adopted into state\n"));
   EXPECT_THAT(text, HasSubstr("  # es_cross_cluster_api_key.logs.gone will be destroyed\n"
                               "  # (created by crosslink but missing from state (interrupted "
                               "run?))\n"
