@@ -267,9 +267,8 @@ Plan PlanFromJsonOrThrow(const Value& doc) {
 
 }  // namespace
 
-Value PlanToFileJson(const Plan& plan) {
+Value PlanHeaderJson(const Plan& plan) {
   Value j = Value::object();
-  j["kind"] = kPlanFileKind;
   j["format_version"] = plan.format_version;
   j["tool_version"] = plan.tool_version;
   j["destroy"] = plan.destroy;
@@ -278,6 +277,12 @@ Value PlanToFileJson(const Plan& plan) {
   j["topology"] = {{"file", plan.topology_file}, {"digest", plan.topology_digest}};
   j["targets"] = plan.targets;
   j["replace"] = plan.replace;
+  return j;
+}
+
+Value PlanToFileJson(const Plan& plan) {
+  Value j = PlanHeaderJson(plan);
+  j["kind"] = kPlanFileKind;
   Value changes = Value::array();
   for (const ResourceChange& c : plan.changes) changes.push_back(ChangeToJson(c));
   j["changes"] = std::move(changes);

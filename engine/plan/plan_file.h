@@ -35,6 +35,11 @@ Result<Plan> ReadPlanFile(FileSystem& fs, const std::string& path);
 
 // The JSON document of a plan file, and back (no version checks).
 Value PlanToFileJson(const Plan& plan);
+
+// The fields every JSON form of a plan starts with (format and tool version,
+// destroy, refreshed, state lineage/serial, topology file/digest, targets,
+// replace); shared by the plan file and `plan -json`.
+Value PlanHeaderJson(const Plan& plan);
 Result<Plan> PlanFromFileJson(const Value& doc);
 
 // OK when the plan was made from this state and this topology. Otherwise

@@ -5,6 +5,7 @@
 
 #include "engine/graph/resource.h"
 #include "engine/plan/attribute_diff.h"
+#include "engine/plan/plan_file.h"
 
 namespace crosslink::plan {
 
@@ -289,15 +290,7 @@ std::string RenderPlanText(const Plan& plan, const RenderOptions& options) {
 }
 
 Value PlanToJson(const Plan& plan) {
-  Value j = Value::object();
-  j["format_version"] = plan.format_version;
-  j["tool_version"] = plan.tool_version;
-  j["destroy"] = plan.destroy;
-  j["refreshed"] = plan.refreshed;
-  j["state"] = {{"lineage", plan.state_lineage}, {"serial", plan.state_serial}};
-  j["topology"] = {{"file", plan.topology_file}, {"digest", plan.topology_digest}};
-  j["targets"] = plan.targets;
-  j["replace"] = plan.replace;
+  Value j = PlanHeaderJson(plan);
 
   Value drift = Value::array();
   for (const Drift& d : plan.drift) {
