@@ -1,0 +1,271 @@
+// CloudPlatform: one ECH organisation/region or one ECE installation as a
+// sandbox Platform. It binds the listeners and hands requests to the
+// Environment (environment.h):
+//   cloud/<env>/api             kHttps 127.0.0.1:<ephemeral>   the Cloud API
+//   cloud/<env>/proxy-rest      kHttps 127.0.0.1:<ephemeral>   deployments' REST, by SNI
+//   cloud/<env>/proxy-rcs       kTls   <allocated>:9443        remote cluster server, by SNI
+//   cloud/<env>/proxy-transport kTls   <allocated>:9400        transport passthrough, by SNI
+// and the sandbox DNS name "*.<domain>" -> <allocated> (what twins dial).
+// Client code reaches https://<cluster_id>.<domain>:<proxy-rest port> because
+// libcurl resolves *.localhost to loopback.
+//
+// Environment settings: ECH {region (default eu-west-1), organization_id
+// (digits, default random 10 digits), api_key}; ECE {environment_id (32
+// lower-case hex, default random), api_key}. Cluster settings: deployment_id,
+// cluster_id (32 lower-case hex), password, name.
+
+#include <random>
+#include <set>
+
+#include "engine/core/filesystem.h"
+#include "sandbox/cloud/environment.h"
+#include "sandbox/es/twin.h"
+#include "sandbox/platform.h"
+
+namespace crosslink::sandbox {
+
+namespace {
+
+std::string EnvName(const std::string& key) {
+  std::string out;
+  for (char c : key) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return out;
+}
+
+std::string RandomDigits(size_t n) {
+  std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> digit(0, 9);
+  std::string out(1, static_cast<char>('1' + digit(rng) % 9));
+  while (out.size() < n) out.push_back(static_cast<char>('0' + digit(rng)));
+  return out;
+}
+
+std::string RandomToken(size_t n, std::string_view alphabet) {
+  std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out.push_back(alphabet[pick(rng)]);
+  return out;
+}
+
+Result<std::string> StringSetting(const Value& settings, const std::string& field, const std::string& key,
+                                  const std::string& fallback) {
+  if (!settings.is_object() || !settings.contains(key) || settings[key].is_null()) return fallback;
+  const Value& v = settings[key];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
+  return Status::InvalidArgument(field + "." + key + " must be a string");
+}
+
+Status RejectUnknown(const Value& settings, const std::string& field, const std::set<std::string>& known) {
+  if (!settings.is_object()) return Status::Ok();
+  for (auto it = settings.begin(); it != settings.end(); ++it) {
+    if (!known.count(it.key())) return Status::InvalidArgument(field + "." + it.key() + " is not a setting of this platform");
+  }
+  return Status::Ok();
+}
+
+class CloudPlatform : public Platform {
+ public:
+  CloudPlatform(EnvironmentConfig env, PlatformContext ctx, std::unique_ptr<cloud::Environment> environment)
+      : env_(std::move(env)), ctx_(std::move(ctx)), environment_(std::move(environment)) {}
+  ~CloudPlatform() override { Stop(); }
+
+  const std::string& key() const override { return env_.key; }
+
+  Status AddCluster(const ClusterConfig& cluster) override {
+    std::string field = "clusters." + cluster.key;
+    CROSSLINK_RETURN_IF_ERROR(RejectUnknown(
+        cluster.settings, field,
+        {"environment", "version", "license", "deployment_id", "cluster_id", "password", "name"}));
+    cloud::DeploymentSpec spec;
+    spec.key = cluster.key;
+    spec.version = cluster.version;
+    spec.license = cluster.license;
+    Result<std::string> id = StringSetting(cluster.settings, field, "deployment_id", "");
+    Result<std::string> cluster_id = StringSetting(cluster.settings, field, "cluster_id", "");
+    Result<std::string> password = StringSetting(cluster.settings, field, "password", "");
+    Result<std::string> name = StringSetting(cluster.settings, field, "name", "");
+    for (const auto* r : {&id, &cluster_id, &password, &name}) {
+      if (!r->ok()) return r->status();
+    }
+    spec.deployment_id = *id;
+    spec.cluster_id = *cluster_id;
+    spec.password = Secret(*password);
+    spec.name = *name;
+    return environment_->AddDeployment(std::move(spec));
+  }
+
+  Status Start() override {
+    Host* host = ctx_.host;
+    const std::string prefix = "cloud/" + env_.key + "/";
+    cloud::Environment* environment = environment_.get();
+
+    auto api_route = std::make_shared<net::TlsRoute>();
+    api_route->name = prefix + "api";
+    api_route->identity = std::make_shared<const pki::Identity>(environment->api_identity());
+    api_route->http = [environment](const net::HttpRequest& request) { return environment->HandleApi(request); };
+    net::ListenerOptions api;
+    api.name = prefix + "api";
+    api.address = "127.0.0.1";
+    api.protocol = net::Protocol::kHttps;
+    api.router = [api_route](std::string_view) { return std::shared_ptr<const net::TlsRoute>(api_route); };
+    Result<uint16_t> api_port = host->server().Listen(api);
+    if (!api_port.ok()) return api_port.status().WithContext(api.name);
+    api_port_ = *api_port;
+    listeners_.push_back(api.name);
+
+    net::ListenerOptions rest;
+    rest.name = prefix + "proxy-rest";
+    rest.address = "127.0.0.1";
+    rest.protocol = net::Protocol::kHttps;
+    rest.router = [environment](std::string_view sni) { return environment->RestRoute(sni); };
+    Result<uint16_t> rest_port = host->server().Listen(rest);
+    if (!rest_port.ok()) return rest_port.status().WithContext(rest.name);
+    listeners_.push_back(rest.name);
+    environment_->SetProxyHttpsPort(*rest_port);
+
+    proxy_address_ = host->AllocateAddress();
+    net::ListenerOptions rcs;
+    rcs.name = prefix + "proxy-rcs";
+    rcs.address = proxy_address_;
+    rcs.port = cloud::kRemoteClusterProxyPort;
+    rcs.protocol = net::Protocol::kTls;
+    rcs.router = [environment](std::string_view sni) { return environment->RemoteClusterRoute(sni); };
+    Result<uint16_t> rcs_port = host->server().Listen(rcs);
+    if (!rcs_port.ok()) return rcs_port.status().WithContext(rcs.name);
+    listeners_.push_back(rcs.name);
+
+    net::ListenerOptions transport;
+    transport.name = prefix + "proxy-transport";
+    transport.address = proxy_address_;
+    transport.port = cloud::kTransportProxyPort;
+    transport.protocol = net::Protocol::kTls;
+    transport.router = [environment](std::string_view sni) { return environment->TransportRoute(sni); };
+    Result<uint16_t> transport_port = host->server().Listen(transport);
+    if (!transport_port.ok()) return transport_port.status().WithContext(transport.name);
+    listeners_.push_back(transport.name);
+
+    host->AddDnsName("*." + environment_->domain(), proxy_address_);
+    started_ = true;
+    return Status::Ok();
+  }
+
+  Status WriteClientFiles(ClientFiles* files) override {
+    const std::string env = EnvName(env_.key);
+    bool ece = environment_->flavor() == cloud::Flavor::kEce;
+    std::string ca_file = files->dir + "/ca/public-ca.pem";  // written by the sandbox
+    if (ece) {
+      auto fs = NewPosixFileSystem();
+      std::string dir = files->dir + "/" + env_.key;
+      CROSSLINK_RETURN_IF_ERROR(fs->MakeDirs(dir, 0755));
+      ca_file = dir + "/ca.pem";
+      CROSSLINK_RETURN_IF_ERROR(fs->WriteFileAtomic(ca_file, environment_->client_ca_pem(), 0644));
+    }
+    files->env.emplace_back(env + "_ENDPOINT", "https://127.0.0.1:" + std::to_string(api_port_));
+    files->env.emplace_back(env + "_API_KEY", environment_->api_key().expose());
+    files->env.emplace_back(env + "_CA_FILE", ca_file);
+    files->env.emplace_back(env + (ece ? "_ENVIRONMENT_ID" : "_ORGANIZATION_ID"), environment_->scope_id());
+    for (const cloud::DeploymentView& d : environment_->Deployments()) {
+      const std::string c = EnvName(d.key);
+      files->env.emplace_back(c + "_DEPLOYMENT_ID", d.deployment_id);
+      files->env.emplace_back(c + "_PASSWORD", d.password.expose());
+      files->env.emplace_back(c + "_URL", d.service_url);
+      files->env.emplace_back(c + "_CA_FILE", ca_file);
+    }
+    return Status::Ok();
+  }
+
+  es::Twin* FindTwin(const std::string& cluster_key) override { return environment_->FindTwin(cluster_key); }
+  std::vector<std::string> cluster_keys() const override { return environment_->deployment_keys(); }
+
+  Value Inspect() const override {
+    Value out = environment_->Inspect();
+    out["api_port"] = api_port_;
+    out["proxy_address"] = proxy_address_;
+    out["listeners"] = listeners_;
+    return out;
+  }
+
+  net::HttpResponse HandleControl(const net::HttpRequest& request, std::string_view rest) override {
+    if (request.method == "GET" && (rest.empty() || rest == "deployments")) {
+      return net::HttpResponse::Json(200, Inspect());
+    }
+    return environment_->HandleControl(request, rest);
+  }
+
+  void Stop() override {
+    if (!started_) return;
+    started_ = false;
+    for (const std::string& name : listeners_) ctx_.host->server().Close(name);
+    ctx_.host->RemoveDnsName("*." + environment_->domain());
+  }
+
+ private:
+  EnvironmentConfig env_;
+  PlatformContext ctx_;
+  std::unique_ptr<cloud::Environment> environment_;
+  uint16_t api_port_ = 0;
+  std::string proxy_address_;
+  std::vector<std::string> listeners_;
+  bool started_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Platform>> NewCloudPlatform(const EnvironmentConfig& env, const PlatformContext& ctx) {
+  if (ctx.host == nullptr) return Status::InvalidArgument("cloud platform needs a Host");
+  const std::string field = "environments." + env.key;
+  bool ece = env.platform == "ece";
+  if (!ece && env.platform != "ech") return Status::InvalidArgument(field + ".platform must be ech or ece");
+  CROSSLINK_RETURN_IF_ERROR(RejectUnknown(
+      env.settings, field,
+      ece ? std::set<std::string>{"platform", "environment_id", "api_key"}
+          : std::set<std::string>{"platform", "region", "organization_id", "api_key"}));
+
+  cloud::EnvironmentOptions options;
+  options.key = env.key;
+  options.flavor = ece ? cloud::Flavor::kEce : cloud::Flavor::kEch;
+  Result<std::string> api_key = StringSetting(env.settings, field, "api_key", "");
+  if (!api_key.ok()) return api_key.status();
+  options.api_key = Secret(api_key->empty() ? RandomToken(64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") : *api_key);
+  if (ece) {
+    Result<std::string> id = StringSetting(env.settings, field, "environment_id", RandomToken(32, "0123456789abcdef"));
+    if (!id.ok()) return id.status();
+    bool hex = id->size() == 32 && id->find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex) return Status::InvalidArgument(field + ".environment_id must be 32 lower-case hex characters");
+    options.scope_id = *id;
+    options.region = "ece-region";
+    options.domain = env.key + ".ece.localhost";
+  } else {
+    Result<std::string> org = StringSetting(env.settings, field, "organization_id", RandomDigits(10));
+    if (!org.ok()) return org.status();
+    if (org->empty() || org->size() > 32 || org->find_first_not_of("0123456789") != std::string::npos) {
+      return Status::InvalidArgument(field + ".organization_id must be digits, e.g. \"1053523734\"");
+    }
+    Result<std::string> region = StringSetting(env.settings, field, "region", "eu-west-1");
+    if (!region.ok()) return region.status();
+    bool region_ok = !region->empty() && region->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
+    if (!region_ok) return Status::InvalidArgument(field + ".region must be lower-case letters, digits and '-'");
+    options.scope_id = *org;
+    options.region = *region;
+    options.domain = *region + "." + env.key + ".ech.localhost";
+  }
+  options.public_ca = ctx.host->public_ca();
+  // The two contract files' names are reversed (ENDPOINTS.md).
+  const std::string file = ctx.contracts_dir + "/cloud-api/" + (ece ? "apidocs.json" : "apidocs-user.json");
+  Result<std::shared_ptr<const cloud::Swagger>> swagger =
+      cloud::Swagger::Load(file, ece ? "Elastic Cloud Enterprise API" : "Elastic Cloud API");
+  if (!swagger.ok()) return swagger.status();
+  options.swagger = *swagger;
+  Host* host = ctx.host;
+  es::Dialer dialer = [host](const std::string& h, uint16_t port, net::DialOptions o, std::string_view line) {
+    return host->Dial(h, port, std::move(o), line);
+  };
+  Result<std::unique_ptr<cloud::Environment>> environment =
+      cloud::Environment::Create(std::move(options), host->clock(), std::move(dialer));
+  if (!environment.ok()) return environment.status();
+  return std::unique_ptr<Platform>(new CloudPlatform(env, ctx, std::move(*environment)));
+}
+
+}  // namespace crosslink::sandbox
