@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "sandbox/cloud/internal.h"
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox::cloud {
 

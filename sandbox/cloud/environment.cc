@@ -2,9 +2,9 @@
 // configuration, proxy routing, inspection. The API handlers are in api.cc.
 
 #include <algorithm>
-#include <random>
 
 #include "sandbox/cloud/internal.h"
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox::cloud {
 
@@ -13,14 +13,6 @@ namespace {
 bool IsHex32(const std::string& s) {
   if (s.size() != 32) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-std::string RandomString(size_t n, std::string_view alphabet) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out.push_back(alphabet[pick(rng)]);
-  return out;
 }
 
 std::string HostOf(std::string_view host_header) {
@@ -33,18 +25,6 @@ std::string HostOf(std::string_view host_header) {
 }
 
 }  // namespace
-
-bool VersionAtLeast(const std::string& version, int major, int minor) {
-  int parts[2] = {0, 0};
-  size_t i = 0;
-  for (int k = 0; k < 2 && i < version.size(); ++k) {
-    int n = 0;
-    while (i < version.size() && std::isdigit(static_cast<unsigned char>(version[i]))) n = n * 10 + (version[i++] - '0');
-    parts[k] = n;
-    if (i < version.size() && version[i] == '.') ++i;
-  }
-  return parts[0] > major || (parts[0] == major && parts[1] >= minor);
-}
 
 Environment::Environment(EnvironmentOptions options, Clock& clock, es::Dialer dialer)
     : options_(std::move(options)), clock_(clock), dialer_(std::move(dialer)) {}
@@ -143,7 +123,7 @@ Status Environment::AddDeployment(DeploymentSpec spec) {
     if (d->key == spec.key) return Status::Error(StatusCode::kAlreadyExists, "cluster " + spec.key + " already added");
     if (d->id == spec.deployment_id) return Status::InvalidArgument("cluster " + spec.key + ": deployment id " + spec.deployment_id + " already used by " + d->key);
   }
-  if (spec.password.empty()) spec.password = Secret(RandomString(24, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"));
+  if (spec.password.empty()) spec.password = Secret(RandomString(24, kAlphanumeric));
   auto d = std::make_unique<Deployment>();
   d->key = spec.key;
   d->id = spec.deployment_id;

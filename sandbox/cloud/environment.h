@@ -199,7 +199,4 @@ class Environment {
   TrustRelationships relationships_;  // ECE; includes the local one
 };
 
-// Version "8.14.0" >= "8.14"? (numeric, missing parts are 0).
-bool VersionAtLeast(const std::string& version, int major, int minor);
-
 }  // namespace crosslink::sandbox::cloud

@@ -14,39 +14,17 @@
 // lower-case hex, default random), api_key}. Cluster settings: deployment_id,
 // cluster_id (32 lower-case hex), password, name.
 
-#include <random>
 #include <set>
 
 #include "engine/core/filesystem.h"
 #include "sandbox/cloud/environment.h"
 #include "sandbox/es/twin.h"
 #include "sandbox/platform.h"
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox {
 
 namespace {
-
-std::string EnvName(const std::string& key) {
-  std::string out;
-  for (char c : key) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  return out;
-}
-
-std::string RandomDigits(size_t n) {
-  std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<int> digit(0, 9);
-  std::string out(1, static_cast<char>('1' + digit(rng) % 9));
-  while (out.size() < n) out.push_back(static_cast<char>('0' + digit(rng)));
-  return out;
-}
-
-std::string RandomToken(size_t n, std::string_view alphabet) {
-  std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out.push_back(alphabet[pick(rng)]);
-  return out;
-}
 
 Result<std::string> StringSetting(const Value& settings, const std::string& field, const std::string& key,
                                   const std::string& fallback) {
@@ -152,7 +130,7 @@ class CloudPlatform : public Platform {
   }
 
   Status WriteClientFiles(ClientFiles* files) override {
-    const std::string env = EnvName(env_.key);
+    const std::string env = EnvPrefix(env_.key);
     bool ece = environment_->flavor() == cloud::Flavor::kEce;
     std::string ca_file = files->dir + "/ca/public-ca.pem";  // written by the sandbox
     if (ece) {
@@ -167,7 +145,7 @@ class CloudPlatform : public Platform {
     files->env.emplace_back(env + "_CA_FILE", ca_file);
     files->env.emplace_back(env + (ece ? "_ENVIRONMENT_ID" : "_ORGANIZATION_ID"), environment_->scope_id());
     for (const cloud::DeploymentView& d : environment_->Deployments()) {
-      const std::string c = EnvName(d.key);
+      const std::string c = EnvPrefix(d.key);
       files->env.emplace_back(c + "_DEPLOYMENT_ID", d.deployment_id);
       files->env.emplace_back(c + "_PASSWORD", d.password.expose());
       files->env.emplace_back(c + "_URL", d.service_url);
@@ -228,9 +206,9 @@ Result<std::unique_ptr<Platform>> NewCloudPlatform(const EnvironmentConfig& env,
   options.flavor = ece ? cloud::Flavor::kEce : cloud::Flavor::kEch;
   Result<std::string> api_key = StringSetting(env.settings, field, "api_key", "");
   if (!api_key.ok()) return api_key.status();
-  options.api_key = Secret(api_key->empty() ? RandomToken(64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") : *api_key);
+  options.api_key = Secret(api_key->empty() ? RandomString(64, kAlphanumeric) : *api_key);
   if (ece) {
-    Result<std::string> id = StringSetting(env.settings, field, "environment_id", RandomToken(32, "0123456789abcdef"));
+    Result<std::string> id = StringSetting(env.settings, field, "environment_id", RandomString(32, "0123456789abcdef"));
     if (!id.ok()) return id.status();
     bool hex = id->size() == 32 && id->find_first_not_of("0123456789abcdef") == std::string::npos;
     if (!hex) return Status::InvalidArgument(field + ".environment_id must be 32 lower-case hex characters");
@@ -238,7 +216,8 @@ Result<std::unique_ptr<Platform>> NewCloudPlatform(const EnvironmentConfig& env,
     options.region = "ece-region";
     options.domain = env.key + ".ece.localhost";
   } else {
-    Result<std::string> org = StringSetting(env.settings, field, "organization_id", RandomDigits(10));
+    std::string random_org = RandomString(1, "123456789") + RandomString(9, "0123456789");  // 10 digits
+    Result<std::string> org = StringSetting(env.settings, field, "organization_id", random_org);
     if (!org.ok()) return org.status();
     if (org->empty() || org->size() > 32 || org->find_first_not_of("0123456789") != std::string::npos) {
       return Status::InvalidArgument(field + ".organization_id must be digits, e.g. \"1053523734\"");

@@ -105,7 +105,7 @@ class Matcher {
         if (text.rfind(want, 0) == 0) return true;
       } else if (type == "wildcard") {
         std::string want = AsText(arg.is_object() ? arg.value("value", Value()) : arg);
-        if (WildcardMatch(want, text)) return true;
+        if (net::GlobMatch(want, text, /*question_mark=*/true)) return true;
       } else if (type == "range") {
         bool ok = true;
         if (arg.contains("gte")) ok = ok && Compare(v, arg["gte"]) >= 0;

@@ -417,8 +417,8 @@ net::HttpResponse Twin::State::GetKeys(const RequestContext& ctx) {
   std::vector<const ApiKeyRecord*> found;
   for (const auto& [key_id, key] : api_keys) {
     if (!id.empty() && key_id != id) continue;
-    if (!name.empty() && !WildcardMatch(name, key.name)) continue;
-    if (!username.empty() && !WildcardMatch(username, key.username)) continue;
+    if (!name.empty() && !net::GlobMatch(name, key.name)) continue;
+    if (!username.empty() && !net::GlobMatch(username, key.username)) continue;
     if (!realm.empty() && realm != key.realm) continue;
     if (owner && !OwnedBy(key, ctx.principal)) continue;
     if (active_only && (key.invalidated || key.Expired(now))) continue;
@@ -466,7 +466,7 @@ net::HttpResponse Twin::State::InvalidateKeys(const RequestContext& ctx) {
   Value invalidated = Value::array(), previously = Value::array();
   for (auto& [key_id, key] : api_keys) {
     if (!ids.empty() && std::find(ids.begin(), ids.end(), key_id) == ids.end()) continue;
-    if (!name.empty() && !WildcardMatch(name, key.name)) continue;
+    if (!name.empty() && !net::GlobMatch(name, key.name)) continue;
     if (!username.empty() && username != key.username) continue;
     if (!realm.empty() && realm != key.realm) continue;
     if (owner && !OwnedBy(key, ctx.principal)) continue;

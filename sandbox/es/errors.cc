@@ -11,16 +11,6 @@ constexpr const char* kChallenge =
     "Basic realm=\"security\", charset=\"UTF-8\", Bearer realm=\"security\", ApiKey";
 }  // namespace
 
-net::HttpResponse EsError(int status, const std::string& type, const std::string& reason, const Value& extra) {
-  Value cause = {{"type", type}, {"reason", reason}};
-  for (auto it = extra.begin(); it != extra.end(); ++it) {
-    if (it.key() != "caused_by") cause[it.key()] = it.value();
-  }
-  Value error = {{"root_cause", Value::array({cause})}, {"type", type}, {"reason", reason}};
-  for (auto it = extra.begin(); it != extra.end(); ++it) error[it.key()] = it.value();
-  return net::HttpResponse::Json(status, Value{{"error", error}, {"status", status}});
-}
-
 net::HttpResponse BadRequest(const std::string& reason) {
   return EsError(400, "illegal_argument_exception", reason);
 }

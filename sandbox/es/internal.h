@@ -17,16 +17,19 @@
 #include <vector>
 
 #include "engine/core/clock.h"
+#include "engine/core/http.h"
 #include "engine/core/secret.h"
 #include "engine/core/value.h"
 #include "sandbox/es/twin.h"
 #include "sandbox/net/net.h"
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox::es {
 
 // ---------------------------------------------------------------- util.cc
-std::string Base64Encode(std::string_view bytes);
-// Standard alphabet, padding optional; nullopt on invalid input.
+using http::Base64Encode;
+// Standard alphabet, padding optional (as Java's Base64 decoder); nullopt on
+// invalid input. Pads and calls http::Base64Decode.
 std::optional<std::string> Base64Decode(std::string_view text);
 std::string Sha256Hex(std::string_view bytes);
 // Random URL-safe base64 text of `bytes` random bytes (no padding).
@@ -36,26 +39,13 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // Elasticsearch time values: "365d", "1h", "30m", "10s", "500ms", "-1".
 // Returns milliseconds, nullopt when the unit is missing or unknown.
 std::optional<int64_t> ParseTimeValueMillis(std::string_view text);
-// '*' and '?' wildcard match (Elasticsearch's simple match for names).
-bool WildcardMatch(std::string_view pattern, std::string_view text);
 std::vector<std::string> SplitString(std::string_view text, char sep);
 std::string JoinStrings(const std::vector<std::string>& parts, std::string_view sep);
-// "8.15.0" -> {8, 15, 0}; missing parts are 0.
-struct EsVersion {
-  int major = 0, minor = 0, patch = 0;
-  bool AtLeast(int ma, int mi, int pa = 0) const {
-    if (major != ma) return major > ma;
-    if (minor != mi) return minor > mi;
-    return patch >= pa;
-  }
-};
-EsVersion ParseVersion(std::string_view text);
+using EsVersion = Version;  // sandbox/util.h: ParseVersion("8.15.0")
 int64_t EpochMillis(Clock& clock);
 
 // -------------------------------------------------------------- errors.cc
-// {"error":{"root_cause":[{type,reason,..extra}],"type","reason",..extra},"status":N}
-net::HttpResponse EsError(int status, const std::string& type, const std::string& reason,
-                          const Value& extra = Value::object());
+using net::EsError;  // {"error":{"root_cause":[..],"type","reason",..extra},"status":N}
 net::HttpResponse BadRequest(const std::string& reason);  // illegal_argument_exception
 net::HttpResponse ValidationFailed(const std::vector<std::string>& errors);  // action_request_validation_exception
 net::HttpResponse UnknownField(const std::string& parser, const std::string& field);
@@ -144,7 +134,7 @@ struct Twin::State {
     std::string pattern;  // "/_security/role/{name}"
     std::vector<std::string> params;  // accepted query parameters
     net::HttpResponse (State::*handler)(const RequestContext&);
-    bool locked = true;  // run under mu (RemoteInfo manages the lock itself)
+    bool locked = true;  // run under mu (RemoteInfo and ReloadSecureSettings manage it themselves)
     int since_major = 0, since_minor = 0;  // first version that has it
   };
   static const std::vector<Endpoint>& Endpoints();

@@ -63,6 +63,15 @@ std::string Failure(const std::string& type, const std::string& reason) {
   return EncodeHandshakeResponse(r);
 }
 
+std::string Accepted(const std::string& cluster_name, const std::string& cluster_uuid, const std::string& version) {
+  HandshakeResponse r;
+  r.ok = true;
+  r.cluster_name = cluster_name;
+  r.cluster_uuid = cluster_uuid;
+  r.version = version;
+  return EncodeHandshakeResponse(r);
+}
+
 void DialTarget(const Dialer& dialer, RemoteTarget* t) {
   for (const auto& address : t->addresses) {
     std::string host;
@@ -238,12 +247,7 @@ std::string Twin::State::ServeRemoteCluster(const net::StreamPeer& peer, std::st
                    "unable to authenticate with provided credentials and anonymous access is not allowed for this "
                    "request [" + std::string(kHandshakeAction) + "]; API key: " + check.failure);
   }
-  HandshakeResponse ok;
-  ok.ok = true;
-  ok.cluster_name = options.name;
-  ok.cluster_uuid = uuid;
-  ok.version = options.version;
-  return EncodeHandshakeResponse(ok);
+  return Accepted(options.name, uuid, options.version);
 }
 
 std::string Twin::State::ServeTransport(const net::StreamPeer& peer, std::string_view line) {
@@ -263,7 +267,7 @@ std::string Twin::State::ServeTransport(const net::StreamPeer& peer, std::string
     if (names.empty()) names.push_back(info->common_name);
     bool trusted = false;
     for (const auto& pattern : config.transport_trust_restrictions) {
-      for (const auto& name : names) trusted = trusted || WildcardMatch(pattern, name);
+      for (const auto& name : names) trusted = trusted || net::GlobMatch(pattern, name);
     }
     if (!trusted) {
       return Failure("ssl_handshake_exception",
@@ -274,12 +278,7 @@ std::string Twin::State::ServeTransport(const net::StreamPeer& peer, std::string
                          JoinStrings(config.transport_trust_restrictions, ",") + "]");
     }
   }
-  HandshakeResponse ok;
-  ok.ok = true;
-  ok.cluster_name = options.name;
-  ok.cluster_uuid = uuid;
-  ok.version = options.version;
-  return EncodeHandshakeResponse(ok);
+  return Accepted(options.name, uuid, options.version);
 }
 
 }  // namespace crosslink::sandbox::es

@@ -267,10 +267,10 @@ net::HttpResponse Twin::State::GetRoles(const RequestContext& ctx) {
   }
   for (const auto& name : SplitString(ctx.params.at("name"), ',')) {
     if (name.find('*') != std::string::npos) {
-      if (WildcardMatch(name, "superuser")) add("superuser");
+      if (net::GlobMatch(name, "superuser")) add("superuser");
       for (const auto& [n, role] : roles) {
         (void)role;
-        if (WildcardMatch(name, n)) add(n);
+        if (net::GlobMatch(name, n)) add(n);
       }
     } else {
       add(name);

@@ -104,7 +104,8 @@ std::string CheckAddress(const std::string& address) {
     if (host.find(':') != std::string::npos) return bad;
   }
   if (host.empty()) return bad;
-  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) > 65535) {
+  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+      std::stoi(port) > 65535) {
     return "failed to parse port";
   }
   return "";
@@ -135,7 +136,8 @@ std::string CheckValue(const std::string& key, const SettingDef& def, const Valu
     case Kind::kBool:
       return v == "true" || v == "false" ? "" : "Failed to parse value [" + v + "] as only [true] or [false] are allowed.";
     case Kind::kPositiveInt: {
-      if (v.empty() || v.find_first_not_of("-0123456789") != std::string::npos || v.size() > 9) {
+      size_t digits = !v.empty() && v[0] == '-' ? 1 : 0;  // a sign, then digits only
+      if (v.size() == digits || v.find_first_not_of("0123456789", digits) != std::string::npos || v.size() > 9) {
         return "Failed to parse value [" + v + "] for setting [" + key + "]";
       }
       if (std::stoi(v) < 1) return "Failed to parse value [" + v + "] for setting [" + key + "] must be >= 1";
@@ -223,7 +225,7 @@ void Consume(const std::vector<std::string>& ks, size_t i, const std::vector<std
     Consume(ks, i + 1, pat, j, whole, remaining);
     return;
   }
-  if (WildcardMatch(pat[j], ks[i])) Consume(ks, i + 1, pat, j + 1, whole, remaining);
+  if (net::GlobMatch(pat[j], ks[i])) Consume(ks, i + 1, pat, j + 1, whole, remaining);
 }
 
 Value FilterNode(const Value& node, const std::vector<std::vector<std::string>>& patterns) {
@@ -321,7 +323,7 @@ net::HttpResponse Twin::State::PutSettings(const RequestContext& ctx) {
       bool wildcard = key.find('*') != std::string::npos;
       if (value.is_null() && wildcard) {
         for (auto it = result[s].begin(); it != result[s].end();) {
-          it = WildcardMatch(key, it->first) ? result[s].erase(it) : std::next(it);
+          it = net::GlobMatch(key, it->first) ? result[s].erase(it) : std::next(it);
         }
         continue;
       }

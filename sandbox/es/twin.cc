@@ -88,8 +88,10 @@ auto Twin::State::Endpoints() -> const std::vector<Endpoint>& {
        &S::GetSettings},
       {"PUT", "/_cluster/settings", {"flat_settings", "master_timeout", "timeout"}, &S::PutSettings},
       {"GET", "/_remote/info", {}, &S::RemoteInfo, false},
-      {"POST", "/_nodes/reload_secure_settings", {"timeout"}, &S::ReloadSecureSettings},
-      {"POST", "/_nodes/{node_id}/reload_secure_settings", {"timeout"}, &S::ReloadSecureSettings},
+      // Reading the keystore may be slow (file, key derivation): it runs
+      // without mu, so routers and stream handlers on the event loop never wait.
+      {"POST", "/_nodes/reload_secure_settings", {"timeout"}, &S::ReloadSecureSettings, false},
+      {"POST", "/_nodes/{node_id}/reload_secure_settings", {"timeout"}, &S::ReloadSecureSettings, false},
       {"GET", "/_security/role", {}, &S::GetRoles},
       {"GET", "/_security/role/{name}", {}, &S::GetRoles},
       {"PUT", "/_security/role/{name}", {"refresh"}, &S::PutRole},
@@ -349,21 +351,26 @@ net::HttpResponse Twin::State::ReloadSecureSettings(const RequestContext& ctx) {
     selected = false;
     for (const auto& part : SplitString(want, ',')) {
       if (part == "_all" || part == "_local" || part == "*" || part == node_id || part == node_name ||
-          WildcardMatch(part, node_name)) {
+          net::GlobMatch(part, node_name)) {
         selected = true;
       }
     }
   }
   if (selected) {
-    if (reload_source) {
-      auto loaded = reload_source(password);
-      if (loaded.ok()) {
-        keystore = std::move(loaded).value();
-      } else {
-        bool wrong_password = loaded.status().code() == StatusCode::kPermissionDenied;
-        node["reload_exception"] = {{"type", wrong_password ? "security_exception" : "exception"},
-                                    {"reason", loaded.status().message()}};
-      }
+    ReloadSource source;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      source = reload_source;
+    }
+    std::optional<Result<std::map<std::string, Secret>>> loaded;
+    if (source) loaded = source(password);  // unlocked (node_id/node_name never change)
+    std::lock_guard<std::mutex> lock(mu);
+    if (loaded && loaded->ok()) {
+      keystore = std::move(*loaded).value();
+    } else if (loaded) {
+      bool wrong_password = loaded->status().code() == StatusCode::kPermissionDenied;
+      node["reload_exception"] = {{"type", wrong_password ? "security_exception" : "exception"},
+                                  {"reason", loaded->status().message()}};
     }
     Value names = Value::array();
     for (const auto& [k, v] : keystore) {

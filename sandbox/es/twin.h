@@ -110,7 +110,9 @@ class Twin {
   // Where `POST _nodes/reload_secure_settings` reads the keystore from
   // (self-managed). Without a source, reload succeeds and changes nothing
   // (ECK and Cloud: the on-disk keystore only changes at restart). The source
-  // returns an error message for a wrong keystore password.
+  // returns an error message for a wrong keystore password. It is called
+  // without the twin's lock held (it may read files) and must not call back
+  // into this twin.
   using ReloadSource = std::function<Result<std::map<std::string, Secret>>(
       const std::optional<Secret>& keystore_password)>;
   void SetReloadSource(ReloadSource source);

@@ -2,44 +2,22 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <cctype>
 #include <chrono>
 #include <cstdio>
 
+#include "engine/core/http.h"
 #include "sandbox/es/internal.h"
 
 namespace crosslink::sandbox::es {
-
-std::string Base64Encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 std::optional<std::string> Base64Decode(std::string_view text) {
   std::string in(text);
   while (!in.empty() && std::isspace(static_cast<unsigned char>(in.back()))) in.pop_back();
   if (in.empty()) return std::nullopt;
-  for (char c : in) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) {
-      return std::nullopt;
-    }
-  }
   while (in.size() % 4 != 0) in.push_back('=');
-  size_t padding = 0;
-  if (in.size() >= 1 && in[in.size() - 1] == '=') ++padding;
-  if (in.size() >= 2 && in[in.size() - 2] == '=') ++padding;
-  std::string out(in.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  if (n < 0 || static_cast<size_t>(n) < padding) return std::nullopt;
-  out.resize(static_cast<size_t>(n) - padding);
-  return out;
+  return http::Base64Decode(in);
 }
 
 std::string Sha256Hex(std::string_view bytes) {
@@ -56,9 +34,7 @@ std::string Sha256Hex(std::string_view bytes) {
 }
 
 std::string RandomToken(size_t bytes) {
-  std::string raw(bytes, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size()));
-  std::string text = Base64Encode(raw);
+  std::string text = Base64Encode(RandomBytes(bytes));
   for (char& c : text) {
     if (c == '+') c = '-';
     if (c == '/') c = '_';
@@ -89,26 +65,6 @@ std::optional<int64_t> ParseTimeValueMillis(std::string_view text) {
   return std::nullopt;
 }
 
-bool WildcardMatch(std::string_view pattern, std::string_view text) {
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 std::vector<std::string> SplitString(std::string_view text, char sep) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -128,21 +84,6 @@ std::string JoinStrings(const std::vector<std::string>& parts, std::string_view 
     out += parts[i];
   }
   return out;
-}
-
-EsVersion ParseVersion(std::string_view text) {
-  EsVersion v;
-  int* fields[3] = {&v.major, &v.minor, &v.patch};
-  auto parts = SplitString(text, '.');
-  for (size_t i = 0; i < parts.size() && i < 3; ++i) {
-    int n = 0;
-    for (char c : parts[i]) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) break;
-      n = n * 10 + (c - '0');
-    }
-    *fields[i] = n;
-  }
-  return v;
 }
 
 int64_t EpochMillis(Clock& clock) {

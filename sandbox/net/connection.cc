@@ -238,17 +238,17 @@ bool ServerImpl::ProcessHttp(Conn& c) {
         c.have_head = true;
         break;
       case internal::HeadParse::kBadRequest:
-        QueueLocalResponse(c, internal::EsError(400, "illegal_argument_exception", error), true);
+        QueueLocalResponse(c, EsError(400, "illegal_argument_exception", error), true);
         return true;
       case internal::HeadParse::kTooLarge:
-        QueueLocalResponse(c, internal::EsError(431, "too_long_http_header_exception", error),
+        QueueLocalResponse(c, EsError(431, "too_long_http_header_exception", error),
                            true);
         return true;
       case internal::HeadParse::kBodyTooLarge:
-        QueueLocalResponse(c, internal::EsError(413, "content_too_long_exception", error), true);
+        QueueLocalResponse(c, EsError(413, "content_too_long_exception", error), true);
         return true;
       case internal::HeadParse::kChunked:
-        QueueLocalResponse(c, internal::EsError(411, "illegal_argument_exception", error), true);
+        QueueLocalResponse(c, EsError(411, "illegal_argument_exception", error), true);
         return true;
     }
   }
@@ -306,7 +306,7 @@ void ServerImpl::Dispatch(PendingRequest pending) {
   if (it == conns_.end() || it->second->closed) return;
   Conn& c = *it->second;
   if (pending.inject_status != 0) {
-    HttpResponse response = internal::EsError(pending.inject_status, "status_exception",
+    HttpResponse response = EsError(pending.inject_status, "status_exception",
                                               "sandbox injected fault");
     if (pending.inject_status == 429) response.headers["Retry-After"] = "1";
     c.busy = false;
@@ -319,7 +319,7 @@ void ServerImpl::Dispatch(PendingRequest pending) {
   if (!handler) {
     c.busy = false;
     QueueLocalResponse(c,
-                       internal::EsError(500, "illegal_state_exception",
+                       EsError(500, "illegal_state_exception",
                                          "no HTTP handler for [" + pending.listener->name + "]"),
                        !pending.keep_alive);
     Drive(c);
@@ -338,9 +338,9 @@ void ServerImpl::Dispatch(PendingRequest pending) {
     try {
       response = handler(pending.request);
     } catch (const std::exception& e) {
-      response = internal::EsError(500, "exception", e.what());
+      response = EsError(500, "exception", e.what());
     } catch (...) {
-      response = internal::EsError(500, "exception", "unknown error");
+      response = EsError(500, "exception", "unknown error");
     }
     current_listener = nullptr;
     {

@@ -280,11 +280,18 @@ std::string SerializeResponse(const HttpResponse& response, bool close, bool hea
   return out;
 }
 
-HttpResponse EsError(int status, const std::string& type, const std::string& reason) {
+}  // namespace crosslink::sandbox::net::internal
+
+namespace crosslink::sandbox::net {
+
+HttpResponse EsError(int status, const std::string& type, const std::string& reason, const Value& extra) {
   Value cause = {{"type", type}, {"reason", reason}};
-  Value body = {{"error", {{"root_cause", Value::array({cause})}, {"type", type}, {"reason", reason}}},
-                {"status", status}};
-  return HttpResponse::Json(status, body);
+  for (auto it = extra.begin(); it != extra.end(); ++it) {
+    if (it.key() != "caused_by") cause[it.key()] = it.value();
+  }
+  Value error = {{"root_cause", Value::array({cause})}, {"type", type}, {"reason", reason}};
+  for (auto it = extra.begin(); it != extra.end(); ++it) error[it.key()] = it.value();
+  return HttpResponse::Json(status, Value{{"error", error}, {"status", status}});
 }
 
-}  // namespace crosslink::sandbox::net::internal
+}  // namespace crosslink::sandbox::net

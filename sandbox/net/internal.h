@@ -64,10 +64,6 @@ const char* ReasonPhrase(int status);
 // `head_only` (HEAD requests) omits the body but keeps its Content-Length.
 std::string SerializeResponse(const HttpResponse& response, bool close, bool head_only);
 
-// Elasticsearch's error body shape:
-// {"error":{"root_cause":[{"type":T,"reason":R}],"type":T,"reason":R},"status":S}
-HttpResponse EsError(int status, const std::string& type, const std::string& reason);
-
 // ---- OpenSSL ----
 
 // The queued OpenSSL errors as text (and clears the queue).

@@ -133,7 +133,15 @@ class FaultTable {
   std::vector<std::pair<std::string, FaultSpec>> rules_;
 };
 
-bool GlobMatch(std::string_view pattern, std::string_view text);
+// '*' matches any run of characters; with `question_mark`, '?' matches any
+// one character (Lucene wildcard queries). Everything else matches itself.
+bool GlobMatch(std::string_view pattern, std::string_view text, bool question_mark = false);
+
+// Elasticsearch's REST error body (ElasticsearchException#generateFailureXContent):
+// {"error":{"root_cause":[{type,reason,..extra}],"type":T,"reason":R,..extra},"status":S}
+// `extra` fields go to the error and (except "caused_by") to its root cause.
+HttpResponse EsError(int status, const std::string& type, const std::string& reason,
+                     const Value& extra = Value::object());
 
 class Server {
  public:

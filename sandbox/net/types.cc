@@ -146,14 +146,14 @@ Value FaultTable::ToJson() const {
   return out;
 }
 
-bool GlobMatch(std::string_view pattern, std::string_view text) {
+bool GlobMatch(std::string_view pattern, std::string_view text, bool question_mark) {
   // Iterative '*' matcher with single backtrack point (linear-ish, no recursion).
   size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
     if (p < pattern.size() && pattern[p] == '*') {
       star = p++;
       mark = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
+    } else if (p < pattern.size() && (pattern[p] == text[t] || (question_mark && pattern[p] == '?'))) {
       ++p;
       ++t;
     } else if (star != std::string_view::npos) {

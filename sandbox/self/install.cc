@@ -1,11 +1,11 @@
 #include "sandbox/self/install.h"
 
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include "engine/core/filesystem.h"
 #include "sandbox/self/keystore.h"
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox::self {
 namespace {
@@ -14,15 +14,6 @@ constexpr const char* kHttpSsl = "xpack.security.http.ssl";
 constexpr const char* kTransportSsl = "xpack.security.transport.ssl";
 constexpr const char* kRcsSsl = "xpack.security.remote_cluster_server.ssl";
 constexpr const char* kRcsClientSsl = "xpack.security.remote_cluster_client.ssl";
-
-std::string RandomPassword() {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  unsigned char bytes[20];
-  RAND_bytes(bytes, sizeof(bytes));
-  std::string out;
-  for (unsigned char b : bytes) out += kAlphabet[b % (sizeof(kAlphabet) - 1)];
-  return out;
-}
 
 Status WriteFile(const std::string& path, const std::string& data, uint32_t mode) {
   return NewPosixFileSystem()->WriteFileAtomic(path, data, mode);
@@ -224,7 +215,7 @@ Status WriteInstall(const InstallSpec& spec) {
   auto transport_id = pki::IssueCertificate(transport, *spec.transport_ca);
   if (!transport_id.ok()) return transport_id.status().WithContext("transport certificate");
 
-  Secret http_pw(RandomPassword()), transport_pw(RandomPassword());
+  Secret http_pw(RandomString(20, kAlphanumeric)), transport_pw(RandomString(20, kAlphanumeric));
   auto http_p12 = pki::WritePkcs12(*http_id, http_pw);
   if (!http_p12.ok()) return http_p12.status();
   auto transport_p12 = pki::WritePkcs12(*transport_id, transport_pw);

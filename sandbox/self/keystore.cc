@@ -2,12 +2,13 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <regex>
 
 #include "engine/core/filesystem.h"
+#include "engine/core/http.h"
 #include "engine/core/value.h"
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox::self {
 namespace {
@@ -18,33 +19,6 @@ constexpr size_t kIvBytes = 12;
 constexpr size_t kTagBytes = 16;
 constexpr const char* kKdf = "pbkdf2-hmac-sha512";
 constexpr const char* kWrongPassword = "Provided keystore password was incorrect";
-
-std::string RandomBytes(size_t n) {
-  std::string out(n, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
-  return out;
-}
-
-std::string B64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::optional<std::string> UnB64(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out(text.size() / 4 * 3 + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  size_t len = static_cast<size_t>(n);
-  if (!text.empty() && text.back() == '=') --len;  // EVP_DecodeBlock keeps padding bytes
-  if (text.size() >= 2 && text[text.size() - 2] == '=') --len;
-  out.resize(len);
-  return out;
-}
 
 std::string DeriveKey(const Secret& password, const std::string& salt) {
   std::string key(32, '\0');
@@ -111,10 +85,8 @@ Keystore Keystore::Create(Secret password) {
   ks.password_ = std::move(password);
   ks.salt_ = RandomBytes(kSaltBytes);
   // ES seeds every new keystore with 20 random characters.
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789~!@#$%^&*-_=+?";
-  std::string seed_bytes = RandomBytes(20), seed;
-  for (char b : seed_bytes) seed += kAlphabet[static_cast<unsigned char>(b) % (sizeof(kAlphabet) - 1)];
-  ks.entries_["keystore.seed"] = Secret(seed);
+  ks.entries_["keystore.seed"] =
+      Secret(RandomString(20, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789~!@#$%^&*-_=+?"));
   return ks;
 }
 
@@ -134,7 +106,7 @@ Result<Keystore> Keystore::Load(const std::string& path, const Secret& password)
   if (!j.contains("entries") || !j["entries"].is_object() || !j.contains("salt") || !j["salt"].is_string()) {
     return corrupt("missing entries or salt");
   }
-  auto salt = UnB64(j["salt"].get<std::string>());
+  auto salt = http::Base64Decode(j["salt"].get<std::string>());
   if (!salt) return corrupt("bad salt");
   Keystore ks;
   ks.password_ = password;
@@ -142,7 +114,7 @@ Result<Keystore> Keystore::Load(const std::string& path, const Secret& password)
   std::string key = DeriveKey(password, ks.salt_);
   for (auto it = j["entries"].begin(); it != j["entries"].end(); ++it) {
     if (!it.value().is_string()) return corrupt("entry [" + it.key() + "] is not a string");
-    auto blob = UnB64(it.value().get<std::string>());
+    auto blob = http::Base64Decode(it.value().get<std::string>());
     if (!blob) return corrupt("entry [" + it.key() + "] is not base64");
     auto plain = Decrypt(key, it.key(), *blob);
     if (!plain) {
@@ -174,11 +146,11 @@ Result<bool> Keystore::PeekPasswordProtected(const std::string& path) {
 Status Keystore::Save(const std::string& path) const {
   std::string key = DeriveKey(password_, salt_);
   Value entries = Value::object();
-  for (const auto& [name, value] : entries_) entries[name] = B64(Encrypt(key, name, value.expose()));
+  for (const auto& [name, value] : entries_) entries[name] = http::Base64Encode(Encrypt(key, name, value.expose()));
   OPENSSL_cleanse(key.data(), key.size());
   Value j = {{"version", 1},          {"password_protected", password_protected()},
              {"kdf", kKdf},           {"iterations", kIterations},
-             {"salt", B64(salt_)},    {"entries", entries}};
+             {"salt", http::Base64Encode(salt_)},    {"entries", entries}};
   return NewPosixFileSystem()->WriteFileAtomic(path, DumpJsonPretty(j) + "\n", 0660);
 }
 

@@ -13,7 +13,6 @@
 #include <cctype>
 #include <climits>
 #include <mutex>
-#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -23,6 +22,7 @@
 #include "sandbox/platform.h"
 #include "sandbox/self/install.h"
 #include "sandbox/self/keystore.h"
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox {
 namespace {
@@ -30,20 +30,6 @@ namespace {
 constexpr uint16_t kRestPort = 9200;
 constexpr uint16_t kTransportPort = 9300;
 constexpr int kMaxNodes = 9;
-
-std::string EnvPrefix(const std::string& key) {
-  std::string out;
-  for (char c : key) out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string RandomPassword() {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::string out;
-  std::random_device rd;
-  for (int i = 0; i < 20; ++i) out += kAlphabet[rd() % (sizeof(kAlphabet) - 1)];
-  return out;
-}
 
 net::HttpResponse ControlError(int status, const std::string& type, const std::string& reason) {
   return net::HttpResponse::Json(status, {{"error", {{"type", type}, {"reason", reason}}}, {"status", status}});
@@ -112,7 +98,7 @@ class SelfPlatform : public Platform {
     auto state = std::make_unique<ClusterState>();
     state->config = cluster;
     state->address = ctx_.host->AllocateAddress();
-    state->elastic_password = Secret(password.value_or(RandomPassword()));
+    state->elastic_password = Secret(password.value_or(RandomString(20, kAlphanumeric)));
 
     pki::CertificateSpec ca;
     ca.common_name = "Elasticsearch security auto-configuration HTTP CA";

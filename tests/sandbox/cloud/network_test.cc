@@ -159,6 +159,16 @@ TEST_F(CloudNetworkTest, ApiKeyRemoteConnectionThroughThePublicProxy) {
   ASSERT_TRUE(info.ok());
   Value v = cloud::testing::Body({200, {}, info->body});
   EXPECT_EQ(v["prod"]["connected"], true) << info->body;
+  EXPECT_EQ(info->body.find(encoded), std::string::npos);  // "::es_redacted::"
+
+  // Nothing secret reaches the platform's inspection (the control API's body).
+  std::string inspected = platform_->Inspect().dump();
+  EXPECT_NE(inspected.find("cluster.remote.prod.credentials"), std::string::npos);  // names are shown
+  for (const std::string& secret : {env_["CLOUD_API_KEY"], env_["PROD_PASSWORD"], env_["LOGS_PASSWORD"], encoded,
+                                    std::string("PRIVATE KEY")}) {
+    ASSERT_FALSE(secret.empty());
+    EXPECT_EQ(inspected.find(secret), std::string::npos) << secret;
+  }
 }
 
 TEST_F(CloudNetworkTest, CertificateModelThroughTransportPassthroughNeedsMutualTrust) {

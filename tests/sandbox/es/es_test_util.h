@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/core/clock.h"
+#include "engine/core/http.h"
 #include "engine/core/pki.h"
 #include "engine/core/value.h"
 #include "sandbox/es/twin.h"
@@ -15,24 +16,7 @@
 
 namespace crosslink::sandbox::es::testing {
 
-inline std::string B64(const std::string& s) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < s.size(); i += 3) {
-    unsigned n = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8) |
-                 static_cast<unsigned char>(s[i + 2]);
-    for (int k = 3; k >= 0; --k) out.push_back(kAlphabet[(n >> (6 * k)) & 63]);
-  }
-  if (i + 1 == s.size()) {
-    unsigned n = static_cast<unsigned char>(s[i]) << 16;
-    out += {kAlphabet[(n >> 18) & 63], kAlphabet[(n >> 12) & 63], '=', '='};
-  } else if (i + 2 == s.size()) {
-    unsigned n = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8);
-    out += {kAlphabet[(n >> 18) & 63], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], '='};
-  }
-  return out;
-}
+inline std::string B64(const std::string& s) { return http::Base64Encode(s); }
 
 inline std::string BasicAuth(const std::string& user, const std::string& password) {
   return "Basic " + B64(user + ":" + password);

@@ -201,5 +201,31 @@ TEST_F(RestTest, ReloadWithoutSourceChangesNothing) {
   EXPECT_EQ(Call("POST", "/_nodes/reload_secure_settings", R"({"bogus":1})").status, 400);
 }
 
+
+TEST_F(RestTest, InspectionAndErrorsNeverShowSecrets) {
+  NodeConfig config;
+  config.http_identity = std::make_shared<pki::Identity>(MakePki("ca", {"prod"}).server);
+  config.keystore["cluster.remote.x.credentials"] = Secret("keystore-value-5521");
+  twin_->Restart(config);
+  Value key = CreateCcKey("k1");
+  std::string encoded = key["encoded"], api_key = key["api_key"];
+  // A wrong password and a wrong API key: the 401s name the user or key id, never the secret.
+  auto wrong = Call("GET", "/", "", BasicAuth("elastic", "wrong-pass-8841"));
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.body.find("wrong-pass-8841"), std::string::npos) << wrong.body;
+  std::string bad_key = key["id"].get<std::string>() + ":not-the-secret-7730";
+  auto wrong_key = Call("GET", "/", "", "ApiKey " + B64(bad_key));
+  EXPECT_EQ(wrong_key.status, 401);
+  EXPECT_EQ(wrong_key.body.find("not-the-secret-7730"), std::string::npos) << wrong_key.body;
+
+  std::string inspected = twin_->Inspect().dump();
+  EXPECT_NE(inspected.find("cluster.remote.x.credentials"), std::string::npos);
+  EXPECT_NE(inspected.find(key["id"].get<std::string>()), std::string::npos);
+  for (const std::string& secret : {std::string("changeme"), std::string("s3cret-2"), std::string("keystore-value-5521"),
+                                    encoded, api_key, std::string("PRIVATE KEY")}) {
+    EXPECT_EQ(inspected.find(secret), std::string::npos) << secret;
+  }
+}
+
 }  // namespace
 }  // namespace crosslink::sandbox::es::testing

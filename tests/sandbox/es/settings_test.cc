@@ -30,6 +30,18 @@ TEST_F(SettingsTest, PutNestedReadFlatStrings) {
   EXPECT_EQ(v["transient"], Value::object());
 }
 
+TEST_F(SettingsTest, MalformedNumbersAndPortsAreRejectedNotThrown) {
+  for (const char* bad : {R"("-")", R"("--5")", R"("1-2")", R"("")"}) {
+    auto r = Call("PUT", "/_cluster/settings",
+                  std::string(R"({"persistent":{"cluster.remote.logs.mode":"proxy","cluster.remote.logs.proxy_address":"h:9443",)"
+                              R"("cluster.remote.logs.proxy_socket_connections":)") + bad + "}}");
+    EXPECT_EQ(r.status, 400) << bad << " " << r.body;
+  }
+  auto r = Call("PUT", "/_cluster/settings",
+                R"({"persistent":{"cluster.remote.logs.mode":"proxy","cluster.remote.logs.proxy_address":"[::1]:"}})");
+  EXPECT_EQ(r.status, 400) << r.body;
+}
+
 TEST_F(SettingsTest, NullRemovesAndWildcardNullRemovesAll) {
   ASSERT_EQ(Call("PUT", "/_cluster/settings", kProxy).status, 200);
   auto r = Call("PUT", "/_cluster/settings", R"({"persistent":{"cluster.remote.logs.skip_unavailable":null}})");

@@ -18,6 +18,7 @@ using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using self::test_util::ReadText;
+using self::test_util::CliRun;
 using self::test_util::RunCli;
 using self::test_util::TempDir;
 using self::test_util::WriteText;
@@ -279,6 +280,27 @@ TEST_F(SelfPlatformTest, BadClusterSettingsAreInvalidArgument) {
   EXPECT_EQ(platform_->AddCluster(ClusterConfig{"Bad Key"}).code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE(platform_->AddCluster(ClusterConfig{"x"}).ok());
   EXPECT_EQ(platform_->AddCluster(ClusterConfig{"x"}).code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(SelfPlatformTest, InspectionNeverShowsPasswordsKeysOrKeystoreValues) {
+  AddAndStart({ClusterConfig{"logs", "", "8.15.0", "enterprise", Value{{"password", "elastic-pass-4471"}}}});
+  ASSERT_EQ(RunCli(Home("logs"), {"add", "-x", "cluster.remote.prod.credentials"}, "keystore-value-9913\n").code, 0);
+  ASSERT_EQ(Control("POST", "clusters/logs/nodes/node-0/restart").first, 200);
+  CliRun shown = RunCli(Home("logs"), {"show", "xpack.security.http.ssl.keystore.secure_password"});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  std::string p12_password = shown.out.substr(0, shown.out.find('\n'));
+  ASSERT_FALSE(p12_password.empty());
+  std::string api_key = CrossClusterKey("logs");
+  ASSERT_FALSE(api_key.empty());
+
+  std::string dumps[] = {platform_->Inspect().dump(), Control("GET", "clusters/logs").second.dump()};
+  for (const std::string& dump : dumps) {
+    EXPECT_THAT(dump, HasSubstr("cluster.remote.prod.credentials"));  // names are shown
+    for (const std::string& secret : {std::string("elastic-pass-4471"), std::string("keystore-value-9913"),
+                                      p12_password, api_key, std::string("PRIVATE KEY")}) {
+      EXPECT_THAT(dump, Not(HasSubstr(secret))) << secret;
+    }
+  }
 }
 
 }  // namespace

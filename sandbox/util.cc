@@ -1,0 +1,55 @@
+#include "sandbox/util.h"
+
+#include <openssl/rand.h>
+
+#include <cctype>
+#include <cstdlib>
+
+namespace crosslink::sandbox {
+
+std::string RandomBytes(size_t n) {
+  std::string out(n, '\0');
+  if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
+    std::abort();  // no entropy: never hand out a predictable secret
+  }
+  return out;
+}
+
+std::string RandomString(size_t n, std::string_view alphabet) {
+  // Rejection sampling: bytes at or above the largest multiple of the
+  // alphabet size are drawn again, so every character is equally likely.
+  const size_t size = alphabet.size();
+  const size_t limit = 256 - 256 % size;
+  std::string out;
+  out.reserve(n);
+  while (out.size() < n) {
+    for (unsigned char b : RandomBytes(n - out.size() + 8)) {
+      if (b >= limit) continue;
+      out.push_back(alphabet[b % size]);
+      if (out.size() == n) break;
+    }
+  }
+  return out;
+}
+
+Version ParseVersion(std::string_view text) {
+  Version v;
+  int* fields[3] = {&v.major, &v.minor, &v.patch};
+  size_t i = 0;
+  for (int k = 0; k < 3 && i < text.size(); ++k) {
+    int n = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) n = n * 10 + (text[i++] - '0');
+    *fields[k] = n;
+    while (i < text.size() && text[i] != '.') ++i;  // "0-SNAPSHOT": the rest of the part
+    if (i < text.size()) ++i;
+  }
+  return v;
+}
+
+std::string EnvPrefix(std::string_view key) {
+  std::string out;
+  for (char c : key) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return out;
+}
+
+}  // namespace crosslink::sandbox
