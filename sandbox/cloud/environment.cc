@@ -337,7 +337,8 @@ net::HttpResponse Environment::HandleControl(const net::HttpRequest& request, st
   if (request.method == "GET" && (rest.empty() || rest == "deployments")) {
     return net::HttpResponse::Json(200, Inspect());
   }
-  return net::HttpResponse::Json(404, Value{{"error", "no control endpoint " + request.method + " " + std::string(rest)}});
+  return net::HttpResponse::Json(
+      404, Value{{"error", "no control endpoint " + request.method + " " + std::string(rest)}, {"status", 404}});
 }
 
 }  // namespace crosslink::sandbox::cloud

@@ -48,6 +48,27 @@ int Compare(const Value& a, const Value& b) {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
+// Lucene's minimum_should_match for `clauses` optional clauses: "2", "-1",
+// "75%", "-25%" (or a JSON integer). nullopt when malformed.
+std::optional<int> MinimumShouldMatch(const Value& spec, int clauses) {
+  if (spec.is_number_integer()) {
+    int n = spec.get<int>();
+    return n < 0 ? std::max(0, clauses + n) : n;
+  }
+  if (!spec.is_string()) return std::nullopt;
+  std::string text = spec.get<std::string>();
+  bool percent = !text.empty() && text.back() == '%';
+  if (percent) text.pop_back();
+  bool negative = !text.empty() && text[0] == '-';
+  std::string digits = text.substr(negative ? 1 : 0);
+  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  int n = std::stoi(digits);
+  if (percent) n = clauses * n / 100;
+  return negative ? std::max(0, clauses - n) : n;
+}
+
 class Matcher {
  public:
   // Returns "" or the ES error reason.
@@ -77,7 +98,9 @@ class Matcher {
         const Value& s = body["should"];
         std::vector<Value> shoulds = s.is_object() ? std::vector<Value>{s} : std::vector<Value>(s.begin(), s.end());
         int min = (body.contains("must") || body.contains("filter")) ? 0 : 1;
-        if (body.contains("minimum_should_match")) min = std::stoi(AsText(body["minimum_should_match"]));
+        if (body.contains("minimum_should_match")) {
+          min = MinimumShouldMatch(body["minimum_should_match"], static_cast<int>(shoulds.size())).value_or(1);
+        }
         int hits = 0;
         for (const auto& q : shoulds) hits += Match(q, doc) ? 1 : 0;
         return hits >= min;
@@ -138,7 +161,12 @@ class Matcher {
     if (type == "bool") {
       if (!body.is_object()) return "[bool] must be an object";
       for (auto it = body.begin(); it != body.end(); ++it) {
-        if (it.key() == "minimum_should_match") continue;
+        if (it.key() == "minimum_should_match") {
+          if (!MinimumShouldMatch(it.value(), 1)) {
+            return "failed to parse [minimum_should_match] value [" + AsText(it.value()) + "]";
+          }
+          continue;
+        }
         if (it.key() != "must" && it.key() != "filter" && it.key() != "should" && it.key() != "must_not") {
           return "[bool] query does not support [" + it.key() + "]";
         }

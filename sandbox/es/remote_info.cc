@@ -110,6 +110,15 @@ void DialTarget(const Dialer& dialer, RemoteTarget* t) {
 
 std::string AsString(const Value& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
+// A count setting; static settings (elasticsearch.yml) are not validated by
+// PUT _cluster/settings, so a malformed one falls back to the default.
+int CountOr(const Value& v, int fallback) {
+  std::string text = AsString(v);
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) return fallback;
+  int n = std::stoi(text);
+  return n >= 1 ? n : fallback;
+}
+
 }  // namespace
 
 net::HttpResponse Twin::State::RemoteInfo(const RequestContext&) {
@@ -138,7 +147,7 @@ net::HttpResponse Twin::State::RemoteInfo(const RequestContext&) {
         if (!s.count("proxy_address") || AsString(s["proxy_address"]).empty()) continue;  // not enabled
         t.addresses.push_back(AsString(s["proxy_address"]));
         if (s.count("server_name")) t.server_name = AsString(s["server_name"]);
-        if (s.count("proxy_socket_connections")) t.sockets = std::stoi(AsString(s["proxy_socket_connections"]));
+        if (s.count("proxy_socket_connections")) t.sockets = CountOr(s["proxy_socket_connections"], t.sockets);
       } else {
         if (!s.count("seeds")) continue;
         const Value& seeds = s["seeds"];
@@ -151,7 +160,7 @@ net::HttpResponse Twin::State::RemoteInfo(const RequestContext&) {
         }
         if (t.addresses.empty()) continue;
         for (const auto& a : t.addresses) t.seeds.push_back(a);
-        if (s.count("node_connections")) t.node_connections = std::stoi(AsString(s["node_connections"]));
+        if (s.count("node_connections")) t.node_connections = CountOr(s["node_connections"], t.node_connections);
       }
       t.skip_unavailable = s.count("skip_unavailable") ? AsString(s["skip_unavailable"]) == "true"
                                                        : version.AtLeast(8, 15);

@@ -31,10 +31,6 @@ constexpr uint16_t kRestPort = 9200;
 constexpr uint16_t kTransportPort = 9300;
 constexpr int kMaxNodes = 9;
 
-net::HttpResponse ControlError(int status, const std::string& type, const std::string& reason) {
-  return net::HttpResponse::Json(status, {{"error", {{"type", type}, {"reason", reason}}}, {"status", status}});
-}
-
 struct NodeState {
   std::string name;
   std::string home;
@@ -211,22 +207,22 @@ class SelfPlatform : public Platform {
     }
     if (!segment.empty()) parts.push_back(segment);
     if (parts.size() < 2 || parts[0] != "clusters") {
-      return ControlError(404, "resource_not_found_exception", "no control endpoint [" + std::string(rest) + "]");
+      return net::EsError(404, "resource_not_found_exception", "no control endpoint [" + std::string(rest) + "]");
     }
     auto it = clusters_.find(parts[1]);
     if (it == clusters_.end()) {
-      return ControlError(404, "resource_not_found_exception", "no self-managed cluster [" + parts[1] + "]");
+      return net::EsError(404, "resource_not_found_exception", "no self-managed cluster [" + parts[1] + "]");
     }
     ClusterState& c = *it->second;
     if (parts.size() == 2) {
-      if (request.method != "GET") return ControlError(405, "method_not_allowed", "use GET");
+      if (request.method != "GET") return net::EsError(405, "method_not_allowed", "use GET");
       return net::HttpResponse::Json(200, InspectCluster(c));
     }
     if (parts.size() == 5 && parts[2] == "nodes" && parts[4] == "restart") {
-      if (request.method != "POST") return ControlError(405, "method_not_allowed", "use POST");
+      if (request.method != "POST") return net::EsError(405, "method_not_allowed", "use POST");
       return RestartNode(c, parts[3]);
     }
-    return ControlError(404, "resource_not_found_exception", "no control endpoint [" + std::string(rest) + "]");
+    return net::EsError(404, "resource_not_found_exception", "no control endpoint [" + std::string(rest) + "]");
   }
 
   void Stop() override {
@@ -255,7 +251,7 @@ class SelfPlatform : public Platform {
       if (c.nodes[i].name == node_name) index = i;
     }
     if (index == c.nodes.size()) {
-      return ControlError(404, "resource_not_found_exception",
+      return net::EsError(404, "resource_not_found_exception",
                           "no node [" + node_name + "] in self-managed cluster [" + c.config.key + "]");
     }
     StartNodeLocked(c, index, "restart");

@@ -65,6 +65,16 @@ TEST_F(QueryTest, SortAddsSortValues) {
   EXPECT_EQ(v["api_keys"][0]["_sort"], Value::array({"rest-c"}));
 }
 
+TEST_F(QueryTest, MinimumShouldMatchCountsAndPercentagesAndRejectsGarbage) {
+  const std::string shoulds = R"("should":[{"prefix":{"name":"rc-"}},{"term":{"metadata.managed-by":"crosslink"}}])";
+  EXPECT_EQ(Names(R"({"query":{"bool":{)" + shoulds + R"(,"minimum_should_match":2}}})"), (V{"rc-a", "rc-b"}));
+  EXPECT_EQ(Names(R"({"query":{"bool":{)" + shoulds + R"(,"minimum_should_match":"100%"}}})"), (V{"rc-a", "rc-b"}));
+  EXPECT_EQ(Names(R"({"query":{"bool":{)" + shoulds + R"(,"minimum_should_match":"-1"}}})"), (V{"rc-a", "rc-b", "rc-d"}));
+  auto r = Call("POST", "/_security/_query/api_key",
+                R"({"query":{"bool":{)" + shoulds + R"(,"minimum_should_match":"abc"}}})");
+  EXPECT_EQ(r.status, 400) << r.body;
+}
+
 TEST_F(QueryTest, UnsupportedQueriesAndFieldsAre400) {
   auto r = Call("POST", "/_security/_query/api_key", R"({"query":{"match":{"name":"x"}}})");
   EXPECT_EQ(r.status, 400);
