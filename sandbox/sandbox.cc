@@ -1,10 +1,5 @@
 #include "sandbox/sandbox.h"
 
-#include <sys/stat.h>
-
-#include <filesystem>
-#include <fstream>
-
 #include "engine/core/logging.h"
 #include "sandbox/es/twin.h"
 
@@ -13,16 +8,6 @@ namespace {
 
 net::HttpResponse ControlError(int status, const std::string& reason) {
   return net::HttpResponse::Json(status, Value{{"error", reason}, {"status", status}});
-}
-
-Status WriteFile(const std::string& path, const std::string& content, mode_t mode) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return Status::IoError("cannot write " + path);
-  out << content;
-  out.close();
-  if (!out) return Status::IoError("cannot write " + path);
-  if (chmod(path.c_str(), mode) != 0) return Status::IoError("cannot chmod " + path);
-  return Status::Ok();
 }
 
 // "a/b/c" -> {"a","b","c"}; empty segments dropped.
@@ -54,11 +39,9 @@ std::string ShellQuote(const std::string& value) {
 
 Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxConfig& config, Options options,
                                                 Clock& clock) {
-  std::error_code ec;
-  std::filesystem::create_directories(options.dir + "/ca", ec);
-  if (ec) return Status::IoError("cannot create " + options.dir + "/ca: " + ec.message());
-
   std::unique_ptr<Sandbox> sandbox(new Sandbox());
+  sandbox->fs_ = NewPosixFileSystem();
+  CROSSLINK_RETURN_IF_ERROR(sandbox->fs_->MakeDirs(options.dir + "/ca", 0755));
   sandbox->options_ = options;
   Host::Options host_options;
   host_options.http_workers = config.workers;
@@ -110,12 +93,14 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxConfig& config, Opt
   }
 
   CROSSLINK_RETURN_IF_ERROR(sandbox->WriteEnvFile());
+  // Publishes everything written above to the control handler's threads.
+  sandbox->ready_.store(true, std::memory_order_release);
   return sandbox;
 }
 
 Status Sandbox::WriteEnvFile() {
   const std::string public_ca = options_.dir + "/ca/public-ca.pem";
-  CROSSLINK_RETURN_IF_ERROR(WriteFile(public_ca, host_->public_ca().LeafPem(), 0644));
+  CROSSLINK_RETURN_IF_ERROR(fs_->WriteFileAtomic(public_ca, host_->public_ca().LeafPem(), 0644));
   env_.clear();
   env_.emplace_back("SANDBOX_DIR", options_.dir);
   env_.emplace_back("SANDBOX_CONTROL_URL", control_url_);
@@ -131,7 +116,7 @@ Status Sandbox::WriteEnvFile() {
       "# Source it: set -a; . ./sandbox.env; set +a\n";
   for (const auto& [key, value] : env_) text += key + "=" + ShellQuote(value) + "\n";
   // It holds passwords and API keys: owner-only, like a kubeconfig.
-  return WriteFile(options_.dir + "/sandbox.env", text, 0600);
+  return fs_->WriteFileAtomic(options_.dir + "/sandbox.env", text, 0600);
 }
 
 std::string Sandbox::Env(const std::string& key) const {
@@ -154,6 +139,9 @@ es::Twin* Sandbox::FindTwin(const std::string& cluster_key) {
 }
 
 net::HttpResponse Sandbox::HandleControl(const net::HttpRequest& request) {
+  // The listener is up while Start() still fills env_, platforms_ and
+  // cluster_platform_: nothing of them is read before Start() is done.
+  if (!ready_.load(std::memory_order_acquire)) return ControlError(503, "the sandbox is starting");
   const std::vector<std::string> parts = SplitPath(request.path);
   if (parts.empty() || parts[0] != "_sandbox") return ControlError(404, "not a sandbox control path");
   const std::string& method = request.method;
@@ -173,6 +161,7 @@ net::HttpResponse Sandbox::HandleControl(const net::HttpRequest& request) {
     summary["env"] = env;
     return net::HttpResponse::Json(200, summary);
   }
+  if (parts.size() == 1) return ControlError(405, "use GET on /_sandbox");
   if (parts[1] == "events" && method == "GET") return net::HttpResponse::Json(200, host_->Events());
   if (parts[1] == "faults") {
     net::FaultTable& faults = host_->server().faults();

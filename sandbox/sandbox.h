@@ -16,16 +16,20 @@
 //   ANY    /_sandbox/platforms/<key>/...      platform-specific (docs/sandbox.md)
 //   POST   /_sandbox/shutdown                 asks the serving process to stop
 //
-// Thread-safety: thread-safe after Start().
+// Thread-safety: thread-safe after Start(). The control API answers 503
+// until Start() has finished.
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "engine/core/clock.h"
+#include "engine/core/filesystem.h"
 #include "sandbox/config.h"
 #include "sandbox/host.h"
 #include "sandbox/platform.h"
@@ -69,12 +73,14 @@ class Sandbox {
   Status WriteEnvFile();
 
   Options options_;
+  std::unique_ptr<FileSystem> fs_;  // writes sandbox.env, ca/, client files
   std::unique_ptr<Host> host_;
   std::vector<std::unique_ptr<Platform>> platforms_;  // environments, then "self"
   std::map<std::string, Platform*> cluster_platform_;
   std::string control_url_;
   std::vector<std::pair<std::string, std::string>> env_;
   std::once_flag shutdown_once_;
+  std::atomic<bool> ready_{false};  // set once Start() has filled everything above
   bool stopped_ = false;
 };
 

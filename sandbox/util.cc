@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 
 namespace crosslink::sandbox {
@@ -42,6 +43,29 @@ Version ParseVersion(std::string_view text) {
     *fields[k] = n;
     while (i < text.size() && text[i] != '.') ++i;  // "0-SNAPSHOT": the rest of the part
     if (i < text.size()) ++i;
+  }
+  return v;
+}
+
+std::optional<Version> ParseVersionStrict(std::string_view text) {
+  Version v;
+  int* fields[3] = {&v.major, &v.minor, &v.patch};
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  for (int k = 0; k < 3; ++k) {
+    if (k > 0) {
+      if (p == end || *p != '.') return std::nullopt;
+      ++p;
+    }
+    if (p == end || !std::isdigit(static_cast<unsigned char>(*p))) return std::nullopt;
+    auto [next, ec] = std::from_chars(p, end, *fields[k]);
+    if (ec != std::errc()) return std::nullopt;  // out of range
+    p = next;
+  }
+  if (p == end) return v;
+  if (*p != '-' || p + 1 == end) return std::nullopt;
+  for (++p; p != end; ++p) {
+    if (!std::isalnum(static_cast<unsigned char>(*p)) && *p != '.' && *p != '-') return std::nullopt;
   }
   return v;
 }

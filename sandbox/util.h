@@ -5,7 +5,9 @@
 //
 // Thread-safe: every function is pure or uses OpenSSL's thread-safe CSPRNG.
 
+#include <compare>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,8 +31,13 @@ struct Version {
     if (minor != mi) return minor > mi;
     return patch >= pa;
   }
+  friend auto operator<=>(const Version&, const Version&) = default;
 };
 Version ParseVersion(std::string_view text);
+// Strict: exactly "{major}.{minor}.{patch}[-{label}]" (label of
+// [0-9A-Za-z.-]), as ECK's webhook requires; nullopt for anything else,
+// including numbers that do not fit an int.
+std::optional<Version> ParseVersionStrict(std::string_view text);
 inline bool VersionAtLeast(std::string_view version, int major, int minor) {
   return ParseVersion(version).AtLeast(major, minor);
 }

@@ -337,8 +337,8 @@ Result<std::shared_ptr<const Cipher>> KeyProvider::FromKeyFile(bool create) {
   auto mode = fs_->FileMode(path);
   if (!mode.ok()) return mode.status().WithContext("cannot use the state key file");
   if ((*mode & 077) != 0) {
-    char octal[8];
-    std::snprintf(octal, sizeof octal, "%04o", *mode);
+    char octal[16];
+    std::snprintf(octal, sizeof octal, "%04o", *mode & 07777);
     return Status::PermissionDenied("the state key file " + path + " is accessible by group or " +
                                     "others (mode " + octal + "); restrict it with `chmod 600 " +
                                     path +

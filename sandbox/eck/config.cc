@@ -129,7 +129,7 @@ Result<es::NodeConfig> Operator::DesiredConfig(Cluster& c, const Value& es, std:
 
   // ECK's own remote-cluster-client settings when it manages API keys.
   bool has_api_key_remotes = false;
-  if (!(options_.operator_version < k8s::EsVersion{2, 16, 0})) {
+  if (options_.operator_version.AtLeast(2, 16)) {
     for (const Value& r : es["spec"].value("remoteClusters", Value::array())) has_api_key_remotes |= r.contains("apiKey");
   }
   std::vector<std::string> rcs_client_cas;

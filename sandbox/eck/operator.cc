@@ -2,8 +2,7 @@
 
 #include <openssl/evp.h>
 
-#include <random>
-
+#include "engine/core/http.h"
 #include "engine/core/logging.h"
 #include "sandbox/eck/internal.h"
 #include "sandbox/k8s/objects.h"
@@ -41,12 +40,9 @@ void Flatten(const Value& v, const std::string& prefix, Value* out) {
   }
 }
 
+// The elastic user's password: 24 characters without look-alikes (0/O, 1/l/I).
 std::string RandomPassword() {
-  static const char kChars[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-  std::random_device rd;
-  std::string out;
-  for (int i = 0; i < 24; ++i) out += kChars[rd() % (sizeof(kChars) - 1)];
-  return out;
+  return RandomString(24, "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789");
 }
 
 Value OwnerRef(const Value& es) {
@@ -81,7 +77,7 @@ std::string Fingerprint(const std::string& text) {
 }
 
 bool RcsEnabled(const Value& es, const OperatorOptions& options) {
-  if (options.operator_version < k8s::EsVersion{2, 16, 0}) return false;  // field unknown before 2.16
+  if (!options.operator_version.AtLeast(2, 16)) return false;  // field unknown before 2.16
   return es["spec"].value("remoteClusterServer", Value::object()).value("enabled", false);
 }
 
@@ -410,7 +406,7 @@ Status Operator::EnsureSecret(const std::string& ns, const std::string& name, co
   if (!annotations.is_null() && !annotations.empty()) obj["metadata"]["annotations"] = annotations;
   if (owned) obj["metadata"]["ownerReferences"] = OwnerRef(owner);
   Value d = Value::object();
-  for (const auto& [k, v] : data) d[k] = k8s::Base64Encode(v);
+  for (const auto& [k, v] : data) d[k] = http::Base64Encode(v);
   if (!d.empty()) obj["data"] = d;
   k8s::ApiResult current = api_.Get(ApiServer::Secrets(), ns, name);
   if (!current.ok()) {
@@ -523,7 +519,7 @@ Status Operator::EnsureServices(Cluster& c, const Value& es) {
   const std::string rcs_name = ServiceName(c.name, "remote-cluster");
   if (RcsEnabled(es, options_)) {
     Value tmpl = Value::object();
-    if (!(options_.operator_version < k8s::EsVersion{3, 3, 0})) {
+    if (options_.operator_version.AtLeast(3, 3)) {
       tmpl = spec.value("remoteClusterServer", Value::object()).value("service", Value::object());
     }
     CROSSLINK_RETURN_IF_ERROR(EnsureService(c.ns, make("remote-cluster", tmpl, Value::array({{{"name", "rcs"}, {"port", 9443}, {"targetPort", 9443}}}), true)));

@@ -29,12 +29,13 @@
 #include "sandbox/host.h"
 #include "sandbox/k8s/api_server.h"
 #include "sandbox/k8s/es_webhook.h"
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox::eck {
 
 struct OperatorOptions {
   std::string environment;               // the platform key, for listener names and events
-  k8s::EsVersion operator_version{3, 3, 0};
+  Version operator_version{3, 3, 0};
   std::string license = "enterprise";    // basic | gold | platinum | enterprise | trial
   std::chrono::milliseconds restart{1500};  // simulated rolling restart
   std::chrono::milliseconds resync{200};    // periodic pass while work is pending

@@ -1,58 +1,61 @@
 // NewEckPlatform: one ECK environment = the Kubernetes API server twin (on
 // its own HTTPS listener) + the ECK operator twin.
-#include <fstream>
-#include <random>
-#include <sys/stat.h>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <utility>
 
+#include "engine/core/filesystem.h"
+#include "engine/core/http.h"
 #include "sandbox/eck/internal.h"
 #include "sandbox/k8s/es_webhook.h"
 #include "sandbox/k8s/objects.h"
 #include "sandbox/platform.h"
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox {
 namespace {
 
 using k8s::ApiServer;
 
-std::string EnvName(const std::string& key) {
-  std::string out;
-  for (char c : key) out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
+enum class SettingType { kString, kInteger, kBool };
 
-std::string RandomToken() {
-  static const char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::random_device rd;
-  std::string out;
-  for (int i = 0; i < 48; ++i) out += kChars[rd() % (sizeof(kChars) - 1)];
-  return out;
-}
-
-Status WriteFile(const std::string& path, const std::string& content, mode_t mode) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return Status::IoError("cannot write " + path);
-  out << content;
-  out.close();
-  if (!out) return Status::IoError("cannot write " + path);
-  chmod(path.c_str(), mode);
-  return Status::Ok();
-}
-
-Status MakeDirs(const std::string& path) {
-  std::string cur;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || (path[i] == '/' && i > 0)) {
-      cur = path.substr(0, i);
-      if (mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) return Status::IoError("cannot create directory " + cur);
+// The settings of one environment or cluster (docs/sandbox.md, "The config
+// file"): every key must be one of `known` and have its JSON type, so that a
+// typo or a wrong type is an error naming "<field>.<key>", never ignored.
+Status CheckSettings(const Value& settings, const std::string& field,
+                     std::initializer_list<std::pair<std::string_view, SettingType>> known) {
+  if (settings.is_null()) return Status::Ok();
+  if (!settings.is_object()) return Status::InvalidArgument(field + ": must be a mapping");
+  for (auto it = settings.begin(); it != settings.end(); ++it) {
+    const std::pair<std::string_view, SettingType>* match = nullptr;
+    for (const auto& k : known) {
+      if (k.first == it.key()) match = &k;
+    }
+    const std::string where = field + "." + it.key();
+    if (match == nullptr) return Status::InvalidArgument(where + " is not a setting of this platform");
+    switch (match->second) {
+      case SettingType::kString:
+        if (!it->is_string()) return Status::InvalidArgument(where + ": must be a string");
+        break;
+      case SettingType::kInteger:
+        if (!it->is_number_integer()) return Status::InvalidArgument(where + ": must be an integer");
+        break;
+      case SettingType::kBool:
+        if (!it->is_boolean()) return Status::InvalidArgument(where + ": must be true or false");
+        break;
     }
   }
   return Status::Ok();
 }
 
+// API server bearer tokens: 48 characters of [a-z0-9] from the CSPRNG.
+constexpr std::string_view kTokenAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+
 class EckPlatform : public Platform {
  public:
   EckPlatform(EnvironmentConfig env, PlatformContext ctx, eck::OperatorOptions options, std::shared_ptr<const k8s::CrdSchema> crd)
-      : env_(std::move(env)), ctx_(std::move(ctx)), token_(RandomToken()) {
+      : env_(std::move(env)), ctx_(std::move(ctx)), token_(RandomString(48, kTokenAlphabet)) {
     ApiServer::Options api;
     api.token = token_.expose();
     api.elasticsearch_crd = std::move(crd);
@@ -67,24 +70,35 @@ class EckPlatform : public Platform {
   const std::string& key() const override { return env_.key; }
 
   Status AddCluster(const ClusterConfig& cluster) override {
+    const std::string field = "clusters." + cluster.key;
+    CROSSLINK_RETURN_IF_ERROR(CheckSettings(cluster.settings, field,
+                                            {{"environment", SettingType::kString},
+                                             {"version", SettingType::kString},
+                                             {"license", SettingType::kString},
+                                             {"namespace", SettingType::kString},
+                                             {"name", SettingType::kString},
+                                             {"nodes", SettingType::kInteger},
+                                             {"http_service", SettingType::kString},
+                                             {"remote_cluster_server", SettingType::kBool}}));
     const Value s = cluster.settings.is_object() ? cluster.settings : Value::object();
     const std::string ns = s.value("namespace", "default");
     const std::string name = s.value("name", cluster.key);
     int nodes = 1;
     if (s.contains("nodes")) {
-      if (!s["nodes"].is_number_integer() || s["nodes"].get<int>() < 1) {
-        return Status::InvalidArgument("clusters." + cluster.key + ".nodes: must be a positive integer");
+      const int64_t count = s["nodes"].get<int64_t>();
+      if (count < 1 || count > std::numeric_limits<int32_t>::max()) {
+        return Status::InvalidArgument(field + ".nodes: must be a positive integer");
       }
-      nodes = s["nodes"].get<int>();
+      nodes = static_cast<int>(count);
     }
     const std::string http_service = s.value("http_service", "LoadBalancer");
     if (http_service != "LoadBalancer" && http_service != "ClusterIP" && http_service != "NodePort") {
-      return Status::InvalidArgument("clusters." + cluster.key + ".http_service: must be LoadBalancer, ClusterIP or NodePort");
+      return Status::InvalidArgument(field + ".http_service: must be LoadBalancer, ClusterIP or NodePort");
     }
     const bool rcs = s.value("remote_cluster_server", false);
     if (!api_->Get(ApiServer::Namespaces(), "", ns).ok()) {
       k8s::ApiResult r = api_->Create(ApiServer::Namespaces(), "", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
-      if (!r.ok()) return Status::InvalidArgument("clusters." + cluster.key + ".namespace: " + r.error->message);
+      if (!r.ok()) return Status::InvalidArgument(field + ".namespace: " + r.error->message);
     }
     Value es = {{"apiVersion", "elasticsearch.k8s.elastic.co/v1"},
                 {"kind", "Elasticsearch"},
@@ -103,7 +117,7 @@ class EckPlatform : public Platform {
     k8s::WriteOptions strict;
     strict.field_validation = k8s::FieldValidation::kStrict;
     k8s::ApiResult r = api_->Create(ApiServer::Elasticsearches(), ns, es, strict);
-    if (!r.ok()) return Status::InvalidArgument("clusters." + cluster.key + ": " + r.error->message);
+    if (!r.ok()) return Status::InvalidArgument(field + ": " + r.error->message);
     std::lock_guard<std::mutex> lock(mu_);
     clusters_.push_back({cluster.key, ns, name, lb_ip});
     return Status::Ok();
@@ -150,15 +164,16 @@ class EckPlatform : public Platform {
 
   Status WriteClientFiles(ClientFiles* files) override {
     const std::string dir = files->dir + "/" + env_.key;
-    CROSSLINK_RETURN_IF_ERROR(MakeDirs(dir));
+    std::unique_ptr<FileSystem> fs = NewPosixFileSystem();
+    CROSSLINK_RETURN_IF_ERROR(fs->MakeDirs(dir, 0755));
     const std::string server = "https://" + address_ + ":" + std::to_string(port_);
     std::string kubeconfig =
         "apiVersion: v1\nkind: Config\nclusters:\n- name: " + env_.key + "\n  cluster:\n    server: " + server +
-        "\n    certificate-authority-data: " + k8s::Base64Encode(api_ca_.LeafPem()) + "\nusers:\n- name: " + env_.key +
+        "\n    certificate-authority-data: " + http::Base64Encode(api_ca_.LeafPem()) + "\nusers:\n- name: " + env_.key +
         "-admin\n  user:\n    token: " + token_.expose() + "\ncontexts:\n- name: " + env_.key + "\n  context:\n    cluster: " +
         env_.key + "\n    user: " + env_.key + "-admin\n    namespace: default\ncurrent-context: " + env_.key + "\n";
-    CROSSLINK_RETURN_IF_ERROR(WriteFile(dir + "/kubeconfig", kubeconfig, 0600));
-    const std::string prefix = EnvName(env_.key);
+    CROSSLINK_RETURN_IF_ERROR(fs->WriteFileAtomic(dir + "/kubeconfig", kubeconfig, 0600));
+    const std::string prefix = EnvPrefix(env_.key);
     files->env.push_back({prefix + "_KUBECONFIG", dir + "/kubeconfig"});
     files->env.push_back({prefix + "_CONTEXT", env_.key});
     std::vector<ClusterEntry> clusters;
@@ -167,12 +182,12 @@ class EckPlatform : public Platform {
       clusters = clusters_;
     }
     for (const ClusterEntry& c : clusters) {
-      const std::string cp = EnvName(c.key);
+      const std::string cp = EnvPrefix(c.key);
       k8s::ApiResult pub = api_->Get(ApiServer::Secrets(), c.ns, eck::ServiceName(c.name, "http-certs-public"));
       k8s::ApiResult user = api_->Get(ApiServer::Secrets(), c.ns, eck::ServiceName(c.name, "elastic-user"));
       if (!pub.ok() || !user.ok()) return Status::FailedPrecondition("cluster " + c.key + " has no certificates yet");
       const std::string ca_file = dir + "/" + c.key + "-http-ca.crt";
-      CROSSLINK_RETURN_IF_ERROR(WriteFile(ca_file, k8s::SecretData(pub.object, "ca.crt").value_or(""), 0644));
+      CROSSLINK_RETURN_IF_ERROR(fs->WriteFileAtomic(ca_file, k8s::SecretData(pub.object, "ca.crt").value_or(""), 0644));
       std::string host = c.lb_ip.empty() ? eck::ServiceName(c.name, "http") + "." + c.ns + ".svc" : c.lb_ip;
       files->env.push_back({cp + "_URL", "https://" + host + ":9200"});
       files->env.push_back({cp + "_CA_FILE", ca_file});
@@ -244,21 +259,27 @@ class EckPlatform : public Platform {
 
 Result<std::unique_ptr<Platform>> NewEckPlatform(const EnvironmentConfig& env, const PlatformContext& ctx) {
   if (ctx.host == nullptr) return Status::InvalidArgument("ECK platform needs a host");
+  const std::string field = "environments." + env.key;
+  CROSSLINK_RETURN_IF_ERROR(CheckSettings(env.settings, field,
+                                          {{"platform", SettingType::kString},
+                                           {"operator_version", SettingType::kString},
+                                           {"license", SettingType::kString},
+                                           {"restart_ms", SettingType::kInteger}}));
   const Value s = env.settings.is_object() ? env.settings : Value::object();
   eck::OperatorOptions options;
   options.environment = env.key;
-  const std::string version = s.contains("operator_version") && s["operator_version"].is_string() ? s["operator_version"].get<std::string>() : "3.3.0";
-  std::optional<k8s::EsVersion> v = k8s::ParseEsVersion(version);
-  if (!v) return Status::InvalidArgument("environments." + env.key + ".operator_version: not a version: " + version);
+  const std::string version = s.value("operator_version", "3.3.0");
+  std::optional<Version> v = ParseVersionStrict(version);
+  if (!v) return Status::InvalidArgument(field + ".operator_version: not a version: " + version);
   options.operator_version = *v;
   options.license = s.value("license", "enterprise");
   if (options.license != "basic" && options.license != "gold" && options.license != "platinum" && options.license != "enterprise" &&
       options.license != "trial") {
-    return Status::InvalidArgument("environments." + env.key + ".license: must be basic, gold, platinum, enterprise or trial");
+    return Status::InvalidArgument(field + ".license: must be basic, gold, platinum, enterprise or trial");
   }
   if (s.contains("restart_ms")) {
-    if (!s["restart_ms"].is_number_integer() || s["restart_ms"].get<int64_t>() < 0) {
-      return Status::InvalidArgument("environments." + env.key + ".restart_ms: must be a non-negative integer");
+    if (s["restart_ms"].get<int64_t>() < 0) {
+      return Status::InvalidArgument(field + ".restart_ms: must be a non-negative integer");
     }
     options.restart = std::chrono::milliseconds(s["restart_ms"].get<int64_t>());
   }

@@ -36,7 +36,7 @@ std::string KeyName(const Ref& r) { return "eck-" + NamespaceOf(r.client) + "-" 
 
 void Operator::ReconcileRemoteClusters(const std::vector<Value>& all) {
   const bool licensed = options_.license == "enterprise" || options_.license == "trial";
-  const bool api_keys_supported = !(options_.operator_version < k8s::EsVersion{2, 16, 0});
+  const bool api_keys_supported = options_.operator_version.AtLeast(2, 16);
   std::vector<Ref> refs;
   for (const Value& es : all) {
     const Value remotes = es["spec"].value("remoteClusters", Value::array());

@@ -1,9 +1,10 @@
 #include "sandbox/k8s/api_server.h"
 
-#include <random>
 #include <sstream>
 
+#include "engine/core/http.h"
 #include "sandbox/k8s/objects.h"
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox::k8s {
 namespace {
@@ -58,18 +59,11 @@ ApiError Invalid(const ResourceType& type, const std::string& name, const std::v
 
 std::string Key(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
-std::string RandomSuffix(size_t n, const char* alphabet) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string alpha(alphabet);
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out += alpha[rng() % alpha.size()];
-  return out;
-}
-
+// A version-4 UUID, as metadata.uid.
 std::string NewUid() {
-  const char* hex = "0123456789abcdef";
-  return RandomSuffix(8, hex) + "-" + RandomSuffix(4, hex) + "-4" + RandomSuffix(3, hex) + "-a" + RandomSuffix(3, hex) +
-         "-" + RandomSuffix(12, hex);
+  constexpr std::string_view kHex = "0123456789abcdef";
+  return RandomString(8, kHex) + "-" + RandomString(4, kHex) + "-4" + RandomString(3, kHex) + "-a" +
+         RandomString(3, kHex) + "-" + RandomString(12, kHex);
 }
 
 // Equality ignoring the fields the server owns.
@@ -271,7 +265,7 @@ std::optional<ApiError> ApiServer::Admit(const ResourceType& type, const std::st
     if (!data.is_object()) data = Value::object();
     for (auto it = data.begin(); it != data.end(); ++it) {
       std::string why;
-      if (!it->is_string() || !Base64Decode(it->get<std::string>(), &why)) {
+      if (!it->is_string() || !DecodeSecretValue(it->get<std::string>(), &why)) {
         return MakeError(400, "BadRequest",
                          "Secret in version \"v1\" cannot be handled as a Secret: " +
                              (why.empty() ? std::string("json: cannot unmarshal into []byte") : why));
@@ -279,7 +273,7 @@ std::optional<ApiError> ApiServer::Admit(const ResourceType& type, const std::st
     }
     if (obj->contains("stringData") && (*obj)["stringData"].is_object()) {
       for (auto it = (*obj)["stringData"].begin(); it != (*obj)["stringData"].end(); ++it) {
-        if (it->is_string()) data[it.key()] = Base64Encode(it->get<std::string>());
+        if (it->is_string()) data[it.key()] = http::Base64Encode(it->get<std::string>());
       }
     }
     obj->erase("stringData");
@@ -470,7 +464,7 @@ ApiResult ApiServer::Write(const ResourceType& type, const std::string& ns_in, c
       md.erase("namespace");
     }
     if (verb == "create" && md.value("name", "").empty() && !md.value("generateName", "").empty()) {
-      md["name"] = md["generateName"].get<std::string>() + RandomSuffix(5, "bcdfghjklmnpqrstvwxz2456789");
+      md["name"] = md["generateName"].get<std::string>() + RandomString(5, "bcdfghjklmnpqrstvwxz2456789");
     }
     const std::string obj_name = md.value("name", "");
     if (verb != "create" && obj_name != name) {

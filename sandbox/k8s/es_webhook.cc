@@ -1,25 +1,12 @@
 #include "sandbox/k8s/es_webhook.h"
 
-#include <regex>
+#include <optional>
 #include <set>
-#include <tuple>
+#include <string>
+
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox::k8s {
-
-bool EsVersion::operator<(const EsVersion& o) const {
-  return std::tie(major, minor, patch) < std::tie(o.major, o.minor, o.patch);
-}
-
-std::optional<EsVersion> ParseEsVersion(const std::string& text) {
-  static const std::regex kRe(R"(^(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, kRe)) return std::nullopt;
-  try {
-    return EsVersion{std::stoi(m[1].str()), std::stoi(m[2].str()), std::stoi(m[3].str())};
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
 
 namespace {
 
@@ -35,17 +22,17 @@ std::vector<FieldError> Validate(const Value& es, const Value* old) {
   }
   const Value spec = es.value("spec", Value::object());
   const std::string version = spec.value("version", "");
-  std::optional<EsVersion> v = ParseEsVersion(version);
+  std::optional<Version> v = ParseVersionStrict(version);
   if (!v) {
     errors.push_back({"FieldValueInvalid", "spec.version",
                       "Invalid value: \"" + version +
                           "\": Cannot parse Elasticsearch version. String format must be {major}.{minor}.{patch}[-{label}]"});
-  } else if (*v < EsVersion{7, 17, 0}) {
+  } else if (*v < Version{7, 17, 0}) {
     errors.push_back({"FieldValueInvalid", "spec.version",
                       "Invalid value: \"" + version + "\": Unsupported version: version " + version +
                           " is lower than the lowest supported version of 7.17.0"});
   }
-  const bool old_api = v && *v <= EsVersion{8, 10, 0};
+  const bool old_api = v && *v <= Version{8, 10, 0};
   if (old_api && spec.value("remoteClusterServer", Value::object()).value("enabled", false)) {
     errors.push_back({"FieldValueForbidden", "spec.remoteClusterServer.enabled",
                       "Forbidden: remote cluster server requires Elasticsearch version 8.10.1 or later (got " + version + ")"});
@@ -74,7 +61,7 @@ std::vector<FieldError> Validate(const Value& es, const Value* old) {
     }
   }
   if (old != nullptr && v) {
-    std::optional<EsVersion> before = ParseEsVersion((*old)["spec"].value("version", ""));
+    std::optional<Version> before = ParseVersionStrict((*old)["spec"].value("version", ""));
     if (before && *v < *before) {
       errors.push_back({"FieldValueForbidden", "spec.version",
                         "Forbidden: Downgrades are not supported (from " + (*old)["spec"].value("version", "") + " to " + version + ")"});

@@ -10,9 +10,6 @@
 //  - version downgrades rejected on update.
 // Thread-safe (pure).
 
-#include <optional>
-#include <string>
-
 #include "sandbox/k8s/api_server.h"
 
 namespace crosslink::sandbox::k8s {
@@ -20,14 +17,7 @@ namespace crosslink::sandbox::k8s {
 inline constexpr char kEsWebhookName[] = "elastic-es-validation-v1.k8s.elastic.co";
 inline constexpr size_t kMaxEsNameLength = 36;
 
+// spec.version is parsed with sandbox::ParseVersionStrict (sandbox/util.h).
 ValidatingWebhook ElasticsearchWebhook();
-
-// {major, minor, patch} of "8.15.0" / "9.0.0-SNAPSHOT"; nullopt when unparseable.
-struct EsVersion {
-  int major = 0, minor = 0, patch = 0;
-  bool operator<(const EsVersion& o) const;
-  bool operator<=(const EsVersion& o) const { return !(o < *this); }
-};
-std::optional<EsVersion> ParseEsVersion(const std::string& text);
 
 }  // namespace crosslink::sandbox::k8s

@@ -5,18 +5,31 @@
 #include <sstream>
 #include <vector>
 
+#include "engine/core/http.h"
+
 namespace crosslink::sandbox::k8s {
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int DecodeChar(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
+// Where Go's base64.StdEncoding decoder stops on malformed `src` (the N of
+// "illegal base64 data at input byte N"), following its quantum loop.
+size_t Base64ErrorOffset(std::string_view src) {
+  constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t si = 0;
+  while (si < src.size()) {
+    for (size_t j = 0; j < 4; ++j) {
+      if (si == src.size()) return si - j;  // truncated quantum
+      const char c = src[si++];
+      if (kAlphabet.find(c) != std::string_view::npos) continue;
+      if (c != '=' || j < 2) return si - 1;  // bad byte, or padding too early
+      if (j == 2) {                          // "==" expected
+        if (si == src.size()) return si;
+        if (src[si] != '=') return si - 1;
+        ++si;
+      }
+      return si < src.size() ? si : src.size();  // data after the padding
+    }
+  }
+  return src.size();
 }
 
 std::string Trim(const std::string& s) {
@@ -54,54 +67,9 @@ std::set<std::string> ParseSet(const std::string& inner) {
 
 }  // namespace
 
-std::string Base64Encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i < bytes.size()) {
-    uint32_t n = uint8_t(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) n |= uint8_t(bytes[i + 1]) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-std::optional<std::string> Base64Decode(std::string_view text, std::string* error) {
-  auto fail = [&](size_t at) -> std::optional<std::string> {
-    if (error != nullptr) *error = "illegal base64 data at input byte " + std::to_string(at);
-    return std::nullopt;
-  };
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t i = 0;
-  for (; i < text.size(); ++i) {
-    if (text[i] == '=') break;
-    int v = DecodeChar(text[i]);
-    if (v < 0) return fail(i);
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((acc >> bits) & 0xFF);
-    }
-  }
-  size_t pad = 0;
-  for (; i < text.size(); ++i) {
-    if (text[i] != '=') return fail(i);
-    ++pad;
-  }
-  if ((text.size() % 4) != 0 || pad > 2) return fail(text.size() - (text.size() % 4 == 0 ? 1 : text.size() % 4));
+std::optional<std::string> DecodeSecretValue(std::string_view text, std::string* error) {
+  std::optional<std::string> out = http::Base64Decode(text);
+  if (!out && error != nullptr) *error = "illegal base64 data at input byte " + std::to_string(Base64ErrorOffset(text));
   return out;
 }
 
@@ -194,7 +162,7 @@ std::optional<std::string> SecretData(const Value& secret, const std::string& ke
   if (!secret.is_object() || !secret.contains("data") || !secret["data"].is_object()) return std::nullopt;
   const Value& data = secret["data"];
   if (!data.contains(key) || !data[key].is_string()) return std::nullopt;
-  return Base64Decode(data[key].get<std::string>());
+  return http::Base64Decode(data[key].get<std::string>());
 }
 
 }  // namespace crosslink::sandbox::k8s

@@ -1,6 +1,6 @@
 #pragma once
 // Small helpers shared by the API server twin and the ECK operator twin:
-// base64 (Secret data), label selectors, DNS-1123 name checks and ObjectMeta
+// Secret data decoding with the API server's error, label selectors, DNS-1123 name checks and ObjectMeta
 // accessors. Pure functions; thread-safe.
 
 #include <optional>
@@ -12,10 +12,11 @@
 
 namespace crosslink::sandbox::k8s {
 
-std::string Base64Encode(std::string_view bytes);
-// Standard alphabet with padding, as Go's encoding/base64.StdEncoding. On
-// failure `error` (if given) gets Go's wording: "illegal base64 data at input byte N".
-std::optional<std::string> Base64Decode(std::string_view text, std::string* error = nullptr);
+// A Secret's data value: http::Base64Decode (standard alphabet, padded, as
+// Go's encoding/base64.StdEncoding). On failure `error` (if given) gets Go's
+// wording with the offending offset: "illegal base64 data at input byte N".
+// Encode with http::Base64Encode.
+std::optional<std::string> DecodeSecretValue(std::string_view text, std::string* error = nullptr);
 
 // Label selector matching (=, ==, !=, in, notin, exists, !exists). A
 // malformed selector is kInvalidArgument with the API server's message.

@@ -66,6 +66,43 @@ TEST_F(EckPlatformTest, BadSettingsNameTheField) {
   EXPECT_THAT(NewEckPlatform(env, ctx_).status().message(), HasSubstr("eck-elasticsearch-crd.yaml"));
 }
 
+TEST_F(EckPlatformTest, UnknownOrMistypedSettingsAreRejected) {
+  EnvironmentConfig env{"k8s", "eck", Value::parse(R"({"platform":"eck","operator_verison":"3.3.0"})")};
+  EXPECT_EQ(NewEckPlatform(env, ctx_).status().message(),
+            "environments.k8s.operator_verison is not a setting of this platform");
+  env.settings = Value::parse(R"({"platform":"eck","operator_version":3.3})");
+  EXPECT_EQ(NewEckPlatform(env, ctx_).status().message(), "environments.k8s.operator_version: must be a string");
+  env.settings = Value::parse(R"({"platform":"eck","operator_version":"3.3"})");
+  EXPECT_THAT(NewEckPlatform(env, ctx_).status().message(), HasSubstr("environments.k8s.operator_version: not a version"));
+
+  env.settings = Value::parse(R"({"platform":"eck","operator_version":"2.16.0","license":"trial","restart_ms":5})");
+  Result<std::unique_ptr<Platform>> p = NewEckPlatform(env, ctx_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  platform_ = std::move(*p);
+  ClusterConfig cluster;
+  cluster.key = "logs";
+  cluster.environment = "k8s";
+  cluster.version = "8.17.0";
+  cluster.settings = Value::parse(R"({"environment":"k8s","version":"8.17.0","namspace":"observability"})");
+  EXPECT_EQ(platform_->AddCluster(cluster).message(), "clusters.logs.namspace is not a setting of this platform");
+  cluster.settings = Value::parse(R"({"environment":"k8s","deployment_id":"0123456789abcdef0123456789abcdef"})");
+  EXPECT_EQ(platform_->AddCluster(cluster).message(), "clusters.logs.deployment_id is not a setting of this platform");
+  cluster.settings = Value::parse(R"({"environment":"k8s","remote_cluster_server":"yes"})");
+  EXPECT_EQ(platform_->AddCluster(cluster).message(), "clusters.logs.remote_cluster_server: must be true or false");
+  cluster.settings = Value::parse(R"({"environment":"k8s","namespace":7})");
+  EXPECT_EQ(platform_->AddCluster(cluster).message(), "clusters.logs.namespace: must be a string");
+  cluster.settings = Value::parse(R"({"environment":"k8s","nodes":"2"})");
+  EXPECT_EQ(platform_->AddCluster(cluster).message(), "clusters.logs.nodes: must be an integer");
+  cluster.settings = Value::parse(R"({"environment":"k8s","nodes":4294967297})");
+  EXPECT_EQ(platform_->AddCluster(cluster).message(), "clusters.logs.nodes: must be a positive integer");
+  // Every documented key together is accepted; default/logs is still free, so
+  // none of the rejected ones created anything.
+  cluster.settings = Value::parse(R"({"environment":"k8s","version":"8.17.0","license":"enterprise",
+      "namespace":"default","name":"logs","nodes":2,"http_service":"ClusterIP","remote_cluster_server":true})");
+  Status ok = platform_->AddCluster(cluster);
+  EXPECT_TRUE(ok.ok()) << ok.ToString();
+}
+
 TEST_F(EckPlatformTest, ClientsReachTheApiAndTheClusterWithTheFilesItWrites) {
   EnvironmentConfig env{"k8s-prod", "eck", Value::parse(R"({"restart_ms":20})")};
   Result<std::unique_ptr<Platform>> p = NewEckPlatform(env, ctx_);
@@ -98,7 +135,7 @@ TEST_F(EckPlatformTest, ClientsReachTheApiAndTheClusterWithTheFilesItWrites) {
   EXPECT_EQ(cfg["current-context"], "k8s-prod");
   const std::string server = cfg["clusters"][0]["cluster"]["server"];
   http::ClientOptions api_opts;
-  api_opts.ca_pem = *k8s::Base64Decode(cfg["clusters"][0]["cluster"]["certificate-authority-data"].get<std::string>());
+  api_opts.ca_pem = *http::Base64Decode(cfg["clusters"][0]["cluster"]["certificate-authority-data"].get<std::string>());
   api_opts.trust_system_cas = false;
   api_opts.retry.max_attempts = 1;
   auto api = http::NewCurlClient(api_opts, clock_);
@@ -138,7 +175,7 @@ TEST_F(EckPlatformTest, ClientsReachTheApiAndTheClusterWithTheFilesItWrites) {
   control.method = "GET";
   net::HttpResponse objects = platform_->HandleControl(control, "objects");
   EXPECT_EQ(objects.status, 200);
-  EXPECT_EQ(objects.body.find(k8s::Base64Encode(env_lines["LOGS_PASSWORD"])), std::string::npos);
+  EXPECT_EQ(objects.body.find(http::Base64Encode(env_lines["LOGS_PASSWORD"])), std::string::npos);
   control.method = "POST";
   EXPECT_EQ(platform_->HandleControl(control, "namespaces/observability/elasticsearches/logs/rotate-ca").status, 200);
   EXPECT_EQ(platform_->HandleControl(control, "namespaces/observability/elasticsearches/nope/rotate-ca").status, 404);

@@ -8,8 +8,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "engine/core/http.h"
 #include "sandbox/k8s/es_webhook.h"
 #include "sandbox/k8s/objects.h"
+#include "sandbox/util.h"
 
 namespace crosslink::sandbox::k8s {
 namespace {
@@ -110,7 +112,7 @@ TEST_F(ApiServerTest, SecretLifecycle) {
   EXPECT_EQ(Body(dup)["message"], "secrets \"creds\" already exists");
 
   // Replace with the right resourceVersion, then with the stale one.
-  s["data"]["user"] = Base64Encode("admin");
+  s["data"]["user"] = http::Base64Encode("admin");
   net::HttpResponse replaced = Call("PUT", "/api/v1/namespaces/default/secrets/creds", s.dump());
   ASSERT_EQ(replaced.status, 200) << replaced.body;
   EXPECT_NE(Body(replaced)["metadata"]["resourceVersion"], rv);
@@ -142,7 +144,10 @@ TEST_F(ApiServerTest, SecretLifecycle) {
 TEST_F(ApiServerTest, SecretDataMustBeBase64AndKeysValid) {
   net::HttpResponse r = Call("POST", "/api/v1/namespaces/default/secrets", R"({"metadata":{"name":"x"},"data":{"k":"not base64!"}})");
   EXPECT_EQ(r.status, 400);
-  EXPECT_THAT(Body(r)["message"].get<std::string>(), HasSubstr("illegal base64 data at input byte"));
+  EXPECT_THAT(Body(r)["message"].get<std::string>(), HasSubstr("illegal base64 data at input byte 3"));
+  r = Call("POST", "/api/v1/namespaces/default/secrets", R"({"metadata":{"name":"x"},"data":{"k":"YWRtaW4"}})");
+  EXPECT_EQ(r.status, 400);  // unpadded: Go's StdEncoding stops at the last quantum
+  EXPECT_THAT(Body(r)["message"].get<std::string>(), HasSubstr("illegal base64 data at input byte 4"));
   r = Call("POST", "/api/v1/namespaces/default/secrets", R"({"metadata":{"name":"x"},"stringData":{"bad key":"v"}})");
   EXPECT_EQ(r.status, 422);
   EXPECT_EQ(Body(r)["details"]["causes"][0]["field"], "data[bad key]");
@@ -330,6 +335,35 @@ TEST_F(ApiServerTest, WebhookDenials) {
   EXPECT_EQ(CreateEs("default", R"({"metadata":{"name":")" + std::string(36, 'a') + R"("},"spec":)" + ok_spec + "}").status, 201);
   // 8.10.1 is the first version with the remote cluster server.
   EXPECT_EQ(CreateEs("default", R"({"metadata":{"name":"rcs-ok"},"spec":{"version":"8.10.1","remoteClusterServer":{"enabled":true},"nodeSets":[{"name":"default","count":1}]}})").status, 201);
+}
+
+TEST(SecretValueTest, DecodesPaddedBase64AndNamesTheBadByte) {
+  EXPECT_EQ(DecodeSecretValue("YWRtaW4="), "admin");
+  EXPECT_EQ(DecodeSecretValue(""), "");
+  std::string why;
+  EXPECT_FALSE(DecodeSecretValue("YW=RtaW4", &why));
+  EXPECT_EQ(why, "illegal base64 data at input byte 2");
+  EXPECT_FALSE(DecodeSecretValue("YWRtaW4=YQ==", &why));
+  EXPECT_EQ(why, "illegal base64 data at input byte 8");
+  EXPECT_FALSE(DecodeSecretValue("YWRt*W4=", &why));
+  EXPECT_EQ(why, "illegal base64 data at input byte 4");
+}
+
+// The webhook's version parser (sandbox::ParseVersionStrict) accepts exactly
+// {major}.{minor}.{patch}[-{label}].
+TEST(StrictVersionTest, AcceptsOnlyTheWebhookFormat) {
+  ASSERT_TRUE(ParseVersionStrict("8.15.0"));
+  EXPECT_EQ(*ParseVersionStrict("8.15.0"), (Version{8, 15, 0}));
+  EXPECT_EQ(*ParseVersionStrict("9.0.0-SNAPSHOT"), (Version{9, 0, 0}));
+  EXPECT_EQ(*ParseVersionStrict("8.10.1-rc.1"), (Version{8, 10, 1}));
+  for (const char* bad : {"", "8", "8.15", "8.15.", "8.15.0-", "8.15.0.1", "v8.15.0", "8.x.0", "8.15.0 ", "-1.0.0",
+                          "8.15.0-a_b", "99999999999.0.0"}) {
+    EXPECT_FALSE(ParseVersionStrict(bad)) << bad;
+  }
+  EXPECT_LT((Version{8, 9, 9}), (Version{8, 10, 0}));
+  EXPECT_LE((Version{8, 10, 0}), (Version{8, 10, 0}));
+  EXPECT_TRUE((Version{7, 17, 0}).AtLeast(7, 17));
+  EXPECT_FALSE((Version{7, 16, 9}).AtLeast(7, 17));
 }
 
 TEST_F(ApiServerTest, MalformedRequests) {
