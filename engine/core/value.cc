@@ -25,4 +25,14 @@ std::string DumpJsonPretty(const Value& v) {
   return v.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string JsonTypeName(const Value& v) {
+  if (v.is_null()) return "null";
+  if (v.is_boolean()) return "boolean";
+  if (v.is_number_integer()) return "integer";
+  if (v.is_number()) return "number";
+  if (v.is_string()) return "string";
+  if (v.is_array()) return "array";
+  return "object";
+}
+
 }  // namespace crosslink

@@ -22,5 +22,8 @@ Result<Value> ParseJson(std::string_view text);
 // Stable, compact serialisation (keys sorted, as nlohmann::json keeps them).
 std::string DumpJson(const Value& v);
 std::string DumpJsonPretty(const Value& v);
+// The JSON Schema type name of a value: null, boolean, integer, number,
+// string, array or object.
+std::string JsonTypeName(const Value& v);
 
 }  // namespace crosslink

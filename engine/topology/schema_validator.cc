@@ -133,16 +133,6 @@ Finding Classify(const valijson::ValidationResults::Error& error) {
   return f;
 }
 
-std::string JsonTypeOf(const Value& v) {
-  if (v.is_null()) return "null";
-  if (v.is_boolean()) return "boolean";
-  if (v.is_number_integer()) return "integer";
-  if (v.is_number()) return "number";
-  if (v.is_string()) return "string";
-  if (v.is_array()) return "array";
-  return "object";
-}
-
 std::string Describe(const std::string& json_type) {
   if (json_type == "string") return "a string";
   if (json_type == "integer") return "an integer";
@@ -158,7 +148,7 @@ std::string DescribeGot(const Value& v) {
   if (v.is_null()) return "nothing";
   if (v.is_boolean()) return "a boolean";
   if (v.is_number()) return "a number";
-  return Describe(JsonTypeOf(v));
+  return Describe(JsonTypeName(v));
 }
 
 // The last token of `pointer` that is a field name (skips list indexes).

@@ -61,20 +61,10 @@ Value NodeToValue(const YAML::Node& node) {
 
 // ---- validation ----
 
-std::string TypeName(const Value& v) {
-  if (v.is_null()) return "null";
-  if (v.is_boolean()) return "boolean";
-  if (v.is_number_integer()) return "integer";
-  if (v.is_number()) return "number";
-  if (v.is_string()) return "string";
-  if (v.is_array()) return "array";
-  return "object";
-}
-
 // How field.Invalid prints a value (Go %#v for scalars).
 std::string Render(const Value& v) {
   if (v.is_string() || v.is_number() || v.is_boolean() || v.is_null()) return v.dump();
-  return "\"" + TypeName(v) + "\"";
+  return "\"" + JsonTypeName(v) + "\"";
 }
 
 bool HasType(const Value& v, const std::string& type) {
@@ -115,15 +105,15 @@ class Walker {
     }
     if (Flag(schema, "x-kubernetes-int-or-string")) {
       if (!v.is_number_integer() && !v.is_string()) {
-        Error("FieldValueInvalid", path, "Invalid value: " + Render(v) + ": " + path + " in body must be of type integer,string: " + Render(Value(TypeName(v))));
+        Error("FieldValueInvalid", path, "Invalid value: " + Render(v) + ": " + path + " in body must be of type integer,string: " + Render(Value(JsonTypeName(v))));
       }
       return;
     }
     std::string type = schema.value("type", "");
     if (!type.empty() && !HasType(v, type)) {
       Error("FieldValueInvalid", path,
-            "Invalid value: " + Render(Value(TypeName(v))) + ": " + path + " in body must be of type " + type + ": " +
-                Render(Value(TypeName(v))));
+            "Invalid value: " + Render(Value(JsonTypeName(v))) + ": " + path + " in body must be of type " + type + ": " +
+                Render(Value(JsonTypeName(v))));
       return;
     }
     if (schema.contains("enum") && schema["enum"].is_array()) {

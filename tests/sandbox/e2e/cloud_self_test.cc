@@ -72,13 +72,6 @@ class CloudSelfTest : public SandboxTest {
     EXPECT_EQ(restart.status, 200) << restart.body;
     return ca->LeafPem();
   }
-
-  Value Deployment() {
-    Reply deployment = Cloud("cloud", "GET", std::string("/deployments/") + kDeployment +
-                                                 "?show_settings=true&show_plans=true");
-    EXPECT_EQ(deployment.status, 200) << deployment.body;
-    return deployment.json;
-  }
 };
 
 TEST_F(CloudSelfTest, CloudLocalToSelfManagedRemoteNeedsTheRemoteCaTrusted) {
@@ -105,22 +98,7 @@ TEST_F(CloudSelfTest, CloudLocalToSelfManagedRemoteNeedsTheRemoteCaTrusted) {
       << FailureReason("analytics", "onprem");
 
   // EC.TRUST.APIKEYCA: a direct trust entry of type proxy with the remote CA.
-  Value deployment = Deployment();
-  Value es = deployment["resources"]["elasticsearch"][0];
-  Value update = {
-      {"prune_orphans", false},
-      {"resources",
-       {{"elasticsearch",
-         Value::array({{{"ref_id", es["ref_id"]},
-                        {"region", es["region"]},
-                        {"plan", es["info"]["plan_info"]["current"]["plan"]},
-                        {"settings",
-                         {{"trust",
-                           {{"direct", Value::array({{{"type", "proxy"},
-                                                      {"name", "onprem RCS CA"},
-                                                      {"trust_all", false},
-                                                      {"certificates", Value::array({{{"pem", ca_pem}}})}}})}}}}}}})}}}};
-  Reply trust = Cloud("cloud", "PUT", std::string("/deployments/") + kDeployment, update.dump());
+  Reply trust = TrustProxyCa("cloud", kDeployment, "onprem RCS CA", ca_pem);
   ASSERT_EQ(trust.status, 200) << trust.body;
 
   info = RemoteInfo("analytics", "onprem", true);

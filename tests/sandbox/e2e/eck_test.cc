@@ -228,21 +228,8 @@ TEST_F(EckTest, CloudLocalToEckRemoteWithPrivateCa) {
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_FALSE(RemoteInfo("analytics", "west", false).value("connected", true));
 
-  Reply deployment = Cloud("cloud", "GET", std::string("/deployments/") + kDeployment + "?show_plans=true");
-  const Value es = deployment.json["resources"]["elasticsearch"][0];
-  Value update = {
-      {"prune_orphans", false},
-      {"resources",
-       {{"elasticsearch",
-         Value::array({{{"ref_id", es["ref_id"]},
-                        {"region", es["region"]},
-                        {"plan", es["info"]["plan_info"]["current"]["plan"]},
-                        {"settings",
-                         {{"trust", {{"direct", Value::array({{{"type", "proxy"},
-                                                               {"name", "eck ns2/west"},
-                                                               {"trust_all", false},
-                                                               {"certificates", Value::array({{{"pem", ca}}})}}})}}}}}}})}}}};
-  ASSERT_EQ(Cloud("cloud", "PUT", std::string("/deployments/") + kDeployment, update.dump()).status, 200);
+  Reply trust = TrustProxyCa("cloud", kDeployment, "eck ns2/west", ca);
+  ASSERT_EQ(trust.status, 200) << trust.body;
   Value info = RemoteInfo("analytics", "west", true);
   EXPECT_TRUE(info.value("connected", false)) << info.dump() << FailureReason("analytics", "west");
 }

@@ -114,6 +114,25 @@ class SandboxTest : public ::testing::Test {
     return key.json.value("encoded", "");
   }
 
+  // EC.TRUST.APIKEYCA: replaces the deployment's trust with one `direct`
+  // entry of type proxy holding `ca_pem` (read-modify-write of the plan).
+  Reply TrustProxyCa(const std::string& env, const std::string& deployment_id, const std::string& name,
+                     const std::string& ca_pem) {
+    Reply deployment = Cloud(env, "GET", "/deployments/" + deployment_id + "?show_settings=true&show_plans=true");
+    EXPECT_EQ(deployment.status, 200) << deployment.body;
+    const Value es = deployment.json["resources"]["elasticsearch"][0];
+    Value entry = {{"type", "proxy"},
+                   {"name", name},
+                   {"trust_all", false},
+                   {"certificates", Value::array({{{"pem", ca_pem}}})}};
+    Value resource = {{"ref_id", es["ref_id"]},
+                      {"region", es["region"]},
+                      {"plan", es["info"]["plan_info"]["current"]["plan"]},
+                      {"settings", {{"trust", {{"direct", Value::array({entry})}}}}}};
+    Value update = {{"prune_orphans", false}, {"resources", {{"elasticsearch", Value::array({resource})}}}};
+    return Cloud(env, "PUT", "/deployments/" + deployment_id, update.dump());
+  }
+
   // `_remote/info` of `local` for `alias`, polled until connected or ~10 s.
   Value RemoteInfo(const std::string& local, const std::string& alias, bool want_connected) {
     Value last;
