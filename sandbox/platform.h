@@ -6,10 +6,11 @@
 //
 // Lifecycle: constructed with its environment config, then AddCluster() for
 // each cluster of the config, then Start() (binds listeners, runs
-// controllers), then WriteClientFiles() (what a client needs), later Stop().
+// controllers), WaitUntilReady(), then WriteClientFiles() (what a client needs), later Stop().
 //
 // Thread-safety: after Start(), every method is thread-safe.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -58,6 +59,13 @@ class Platform {
   virtual const std::string& key() const = 0;
   virtual Status AddCluster(const ClusterConfig& cluster) = 0;
   virtual Status Start() = 0;
+  // Returns once every cluster serves (the ECK operator's first rollout is
+  // done), so that `serve --detach` hands over a usable sandbox.
+  // kDeadlineExceeded names what is still starting after `timeout`.
+  virtual Status WaitUntilReady(std::chrono::milliseconds timeout) {
+    (void)timeout;
+    return Status::Ok();
+  }
   // Writes kubeconfigs, CA files, install directories' helper scripts etc.
   virtual Status WriteClientFiles(ClientFiles* files) = 0;
   // The twin of a cluster key, or nullptr (for the inspection API and tests).

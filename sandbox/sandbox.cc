@@ -88,6 +88,9 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxConfig& config, Opt
   for (auto& platform : sandbox->platforms_) {
     CROSSLINK_RETURN_IF_ERROR(platform->Start().WithContext("starting " + platform->key()));
   }
+  for (auto& platform : sandbox->platforms_) {
+    CROSSLINK_RETURN_IF_ERROR(platform->WaitUntilReady(std::chrono::seconds(60)).WithContext(platform->key()));
+  }
   for (const FaultRule& rule : config.faults) {
     sandbox->host_->server().faults().Set(rule.target, rule.spec);
   }

@@ -162,6 +162,30 @@ class EckPlatform : public Platform {
     return Status::Ok();
   }
 
+  Status WaitUntilReady(std::chrono::milliseconds timeout) override {
+    Clock& clock = ctx_.host->clock();
+    const auto deadline = clock.Now() + timeout;
+    std::vector<ClusterEntry> clusters;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      clusters = clusters_;
+    }
+    for (;;) {
+      std::string starting;
+      for (const ClusterEntry& c : clusters) {
+        k8s::ApiResult es = api_->Get(ApiServer::Elasticsearches(), c.ns, c.name);
+        const Value phase = es.ok() ? es.object.value("status", Value::object()).value("phase", Value()) : Value();
+        if (phase != "Ready") starting += (starting.empty() ? "" : ", ") + c.ns + "/" + c.name;
+      }
+      if (starting.empty()) return Status::Ok();
+      if (clock.Now() >= deadline) {
+        return Status::DeadlineExceeded("Elasticsearch resources not Ready after " +
+                                        std::to_string(timeout.count()) + " ms: " + starting);
+      }
+      clock.Sleep(std::chrono::milliseconds(20));
+    }
+  }
+
   Status WriteClientFiles(ClientFiles* files) override {
     const std::string dir = files->dir + "/" + env_.key;
     std::unique_ptr<FileSystem> fs = NewPosixFileSystem();
