@@ -74,6 +74,21 @@ class CloudPlatform : public Platform {
     return environment_->AddDeployment(std::move(spec));
   }
 
+  // Binds one listener on the sandbox server and remembers it for Stop().
+  Result<uint16_t> Bind(const std::string& name, const std::string& address, uint16_t port,
+                        net::Protocol protocol, net::TlsRouter router) {
+    net::ListenerOptions options;
+    options.name = name;
+    options.address = address;
+    options.port = port;
+    options.protocol = protocol;
+    options.router = std::move(router);
+    Result<uint16_t> bound = ctx_.host->server().Listen(options);
+    if (!bound.ok()) return bound.status().WithContext(name);
+    listeners_.push_back(name);
+    return bound;
+  }
+
   Status Start() override {
     Host* host = ctx_.host;
     const std::string prefix = "cloud/" + env_.key + "/";
@@ -83,46 +98,24 @@ class CloudPlatform : public Platform {
     api_route->name = prefix + "api";
     api_route->identity = std::make_shared<const pki::Identity>(environment->api_identity());
     api_route->http = [environment](const net::HttpRequest& request) { return environment->HandleApi(request); };
-    net::ListenerOptions api;
-    api.name = prefix + "api";
-    api.address = "127.0.0.1";
-    api.protocol = net::Protocol::kHttps;
-    api.router = [api_route](std::string_view) { return std::shared_ptr<const net::TlsRoute>(api_route); };
-    Result<uint16_t> api_port = host->server().Listen(api);
-    if (!api_port.ok()) return api_port.status().WithContext(api.name);
+    auto api_port = Bind(prefix + "api", "127.0.0.1", 0, net::Protocol::kHttps,
+                         [api_route](std::string_view) { return std::shared_ptr<const net::TlsRoute>(api_route); });
+    if (!api_port.ok()) return api_port.status();
     api_port_ = *api_port;
-    listeners_.push_back(api.name);
 
-    net::ListenerOptions rest;
-    rest.name = prefix + "proxy-rest";
-    rest.address = "127.0.0.1";
-    rest.protocol = net::Protocol::kHttps;
-    rest.router = [environment](std::string_view sni) { return environment->RestRoute(sni); };
-    Result<uint16_t> rest_port = host->server().Listen(rest);
-    if (!rest_port.ok()) return rest_port.status().WithContext(rest.name);
-    listeners_.push_back(rest.name);
+    auto rest_port = Bind(prefix + "proxy-rest", "127.0.0.1", 0, net::Protocol::kHttps,
+                          [environment](std::string_view sni) { return environment->RestRoute(sni); });
+    if (!rest_port.ok()) return rest_port.status();
     environment_->SetProxyHttpsPort(*rest_port);
 
     proxy_address_ = host->AllocateAddress();
-    net::ListenerOptions rcs;
-    rcs.name = prefix + "proxy-rcs";
-    rcs.address = proxy_address_;
-    rcs.port = cloud::kRemoteClusterProxyPort;
-    rcs.protocol = net::Protocol::kTls;
-    rcs.router = [environment](std::string_view sni) { return environment->RemoteClusterRoute(sni); };
-    Result<uint16_t> rcs_port = host->server().Listen(rcs);
-    if (!rcs_port.ok()) return rcs_port.status().WithContext(rcs.name);
-    listeners_.push_back(rcs.name);
-
-    net::ListenerOptions transport;
-    transport.name = prefix + "proxy-transport";
-    transport.address = proxy_address_;
-    transport.port = cloud::kTransportProxyPort;
-    transport.protocol = net::Protocol::kTls;
-    transport.router = [environment](std::string_view sni) { return environment->TransportRoute(sni); };
-    Result<uint16_t> transport_port = host->server().Listen(transport);
-    if (!transport_port.ok()) return transport_port.status().WithContext(transport.name);
-    listeners_.push_back(transport.name);
+    auto rcs_port = Bind(prefix + "proxy-rcs", proxy_address_, cloud::kRemoteClusterProxyPort, net::Protocol::kTls,
+                         [environment](std::string_view sni) { return environment->RemoteClusterRoute(sni); });
+    if (!rcs_port.ok()) return rcs_port.status();
+    auto transport_port = Bind(prefix + "proxy-transport", proxy_address_, cloud::kTransportProxyPort,
+                               net::Protocol::kTls,
+                               [environment](std::string_view sni) { return environment->TransportRoute(sni); });
+    if (!transport_port.ok()) return transport_port.status();
 
     host->AddDnsName("*." + environment_->domain(), proxy_address_);
     started_ = true;
