@@ -105,3 +105,45 @@ std::vector<std::string> ProviderSet::names() const {
 }
 
 }  // namespace crosslink::providers
+
+namespace crosslink::providers {
+
+std::vector<ApplyResponse> Provider::ApplyGroup(const std::vector<GroupChange>& changes) {
+  std::vector<ApplyResponse> out;
+  out.reserve(changes.size());
+  for (const GroupChange& c : changes) {
+    switch (c.action) {
+      case ChangeAction::kCreate:
+        out.push_back(Create(c.request));
+        break;
+      case ChangeAction::kUpdate:
+        out.push_back(Update(c.request));
+        break;
+      case ChangeAction::kDelete:
+        out.push_back(Delete(c.request));
+        break;
+      case ChangeAction::kReplace: {
+        ApplyResponse deleted = Delete(c.request);
+        if (!deleted.status.ok() || deleted.diagnostics.has_errors()) {
+          out.push_back(std::move(deleted));
+          break;
+        }
+        ApplyRequest create = c.request;
+        create.prior = nullptr;
+        out.push_back(Create(create));
+        break;
+      }
+      case ChangeAction::kNoOp:
+      case ChangeAction::kRead: {
+        ApplyResponse bad;
+        bad.status = Status::Internal(c.address + ": " + ChangeActionName(c.action) +
+                                      " cannot be part of a restart group");
+        out.push_back(std::move(bad));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace crosslink::providers

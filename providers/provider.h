@@ -23,10 +23,11 @@
 // Diagnostics carry problems to show the user (e.g. "API key lacks
 // manage_security"). A provider never throws across this interface.
 //
-// Thread-safety: Read, Plan, Create, Update and Delete may be called
+// Thread-safety: Read, Plan, Create, Update, Delete and ApplyGroup may be called
 // concurrently from several threads (bounded by -parallelism); providers
 // must be thread-safe after Configure returns.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,6 +35,7 @@
 
 #include "engine/core/clock.h"
 #include "engine/core/diagnostics.h"
+#include "engine/core/filesystem.h"
 #include "engine/core/secret.h"
 #include "engine/core/status.h"
 #include "engine/core/value.h"
@@ -60,6 +62,10 @@ struct LiveObject {
 struct ConfigureRequest {
   const topology::Topology* topology = nullptr;  // outlives the provider's use of it
   Clock* clock = nullptr;
+  // For topology secrets (topology::ResolveSecret) and files named in the
+  // topology (ca_file, kubeconfig). Both outlive the provider's use of them.
+  FileSystem* fs = nullptr;
+  std::function<const char*(const char*)> getenv;  // empty = ::getenv
 };
 
 struct ReadItem {
@@ -123,6 +129,15 @@ struct ApplyResponse {
   LiveObject result;  // the object as it now exists (ignored for Delete)
 };
 
+// One change of a restart group (ApplyGroup): `action` is kCreate, kUpdate,
+// kReplace or kDelete; `request` is what Create/Update/Delete would get
+// (for kReplace: desired + prior, the provider deletes then creates).
+struct GroupChange {
+  ChangeAction action = ChangeAction::kNoOp;
+  std::string address;
+  ApplyRequest request;
+};
+
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -133,6 +148,18 @@ class Provider {
   virtual ApplyResponse Create(const ApplyRequest& req) = 0;
   virtual ApplyResponse Update(const ApplyRequest& req) = 0;
   virtual ApplyResponse Delete(const ApplyRequest& req) = 0;
+
+  // Restart groups: apply runs every change of one plan that restarts the
+  // same cluster through the same provider (ResourceChange.restarts_cluster)
+  // as ONE call, once all their dependencies are done, so that the provider
+  // can make them one change of the platform object and the cluster restarts
+  // once (e.g. ECK: one update of the Elasticsearch resource, then one wait
+  // for Ready). Returns one response per change, in the same order; a
+  // change whose response failed with a retryable status is retried (alone
+  // with the other retryable ones) by apply. Changes of a group never depend
+  // on each other. The default applies them one by one, in order, with
+  // Create / Update / Delete (kReplace: Delete then Create).
+  virtual std::vector<ApplyResponse> ApplyGroup(const std::vector<GroupChange>& changes);
 
   // Plain comparison: no desired -> delete (managed) / no-op (data);
   // not live -> create (managed/check) or read (data); every key of the

@@ -3,16 +3,19 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "engine/apply/scheduler.h"
+#include "engine/plan/restart_groups.h"
 
 namespace crosslink::apply {
 
@@ -106,7 +109,38 @@ class Runner {
   ApplySummary Run();
 
  private:
+  // One provider call in the making: the request, and the state entry it
+  // points at (`request.prior` points into `prior`, so a Pending never moves).
+  struct Pending {
+    Pending() = default;
+    Pending(const Pending&) = delete;
+    Pending& operator=(const Pending&) = delete;
+
+    size_t node = 0;  // the change's index in the plan
+    const ResourceChange* change = nullptr;
+    std::optional<state::ResourceState> prior;  // the state entry; for a delete of an orphan,
+                                                // what the plan saw of it
+    bool in_state = false;                      // `prior` came from the state
+    ApplyRequest request;
+    Status last;  // the latest attempt's outcome (restart groups)
+  };
+
+  // A restart group (plan::RestartGroup): one scheduler node, after the
+  // plan's changes, that applies every member with one ApplyGroup call.
+  struct Group {
+    const plan::RestartGroup* group = nullptr;
+    std::string name;             // scheduler node name
+    std::vector<size_t> members;  // plan change indices, in group order
+  };
+
+  // Builds the restart group nodes; a plan whose groups are not made of its
+  // own changes cannot be applied.
+  Status InitGroups(const std::unordered_map<std::string, size_t>& index);
+  std::vector<SchedulerNode> BuildNodes(const std::unordered_map<std::string, size_t>& index);
+
   Status Work(size_t node);
+  // Counts the outcome of change `node` and tells the hooks.
+  void Report(size_t node, const Status& s);
   Status Execute(const ResourceChange& c);
   Status DoAdopt(const ResourceChange& c);
   Status DoRefreshDependencies(const ResourceChange& c);
@@ -115,11 +149,30 @@ class Runner {
   Status DoDelete(const ResourceChange& c, providers::Provider* provider);
   Status DoRead(const ResourceChange& c, providers::Provider* provider);
 
+  // The two halves of create / update / delete, shared by the one-by-one
+  // path (Do*) and restart groups (RunGroup). Prepare* resolve references
+  // from the current state and fill `p`; Record* write the provider's
+  // answer to the state and the backend.
+  Status PrepareCreate(const ResourceChange& c, Pending* p);
+  Status PrepareUpdate(const ResourceChange& c, Pending* p);
+  Status PrepareDelete(const ResourceChange& c, Pending* p);
+  Status PrepareReplace(const ResourceChange& c, Pending* p);  // delete's prior + create's request
+  Status RecordCreate(const ResourceChange& c, Pending* p, ApplyResponse* resp);
+  Status RecordUpdate(const ResourceChange& c, Pending* p, ApplyResponse* resp);
+  Status RecordDelete(const ResourceChange& c, const Pending& p);
+
+  // The work of restart group `k`: see apply.h.
+  void RunGroup(size_t k);
+  // The member's final outcome: recorded for its node, counted, reported.
+  void FinishMember(size_t node, const Status& s);
+  Status MemberStatus(size_t node);
+
   // Calls `attempt` until it succeeds, fails for good, or max_attempts ran out.
   Status Retrying(const ResourceChange& c, const std::function<Status()>& attempt);
   Status Resolve(const graph::ResourceSpec& spec, Value* attributes,
                  std::map<std::string, Secret>* secrets);
   std::optional<state::ResourceState> Prior(const std::string& address);
+  providers::Provider* FindProvider(const ResourceChange& c, std::string* name);
   Status Upsert(state::ResourceState rs);
   Status Remove(const std::string& address);
   Status RecordFailed(const Status& s);
@@ -136,37 +189,122 @@ class Runner {
   const uint64_t seed_;
   Scheduler scheduler_;
 
+  std::vector<Group> groups_;
+  std::vector<int> group_of_;  // per change: its group's index, or -1
+
   std::mutex state_mu_;    // guards state_
-  std::mutex summary_mu_;  // guards summary_ and failures_
+  std::mutex summary_mu_;  // guards summary_, failures_, member_status_ and member_owner_
   ApplySummary summary_;
   std::vector<std::pair<size_t, ApplyFailure>> failures_;  // by node, sorted at the end
+  // Per change: the outcome its restart group reported (nullopt: not yet).
+  std::vector<std::optional<Status>> member_status_;
+  // Per change of a group: who reports it. A group takes its members when it
+  // starts, except those already reported as skipped (the run stopped
+  // between the group's start and then); a member taken by its group is
+  // never reported as skipped.
+  enum class Owner : char { kNone, kGroup, kSkipped };
+  std::vector<Owner> member_owner_;
 };
 
-ApplySummary Runner::Run() {
-  std::unordered_set<std::string> in_plan;
-  for (const ResourceChange& c : plan_.changes) in_plan.insert(c.address);
+Status Runner::InitGroups(const std::unordered_map<std::string, size_t>& index) {
+  group_of_.assign(plan_.changes.size(), -1);
+  member_status_.assign(plan_.changes.size(), std::nullopt);
+  member_owner_.assign(plan_.changes.size(), Owner::kNone);
+  for (const plan::RestartGroup& g : plan_.restart_groups) {
+    Group group;
+    group.group = &g;
+    group.name = "restart group " + g.provider + "/" + g.cluster;
+    const std::string where = "restart group of cluster " + g.cluster + " (" + g.provider + ")";
+    if (g.members.size() < 2) return Status::InvalidArgument(where + " has fewer than 2 changes");
+    for (const std::string& address : g.members) {
+      auto it = index.find(address);
+      if (it == index.end()) {
+        return Status::InvalidArgument(where + " names " + address +
+                                       ", which is not a change of the plan");
+      }
+      const ResourceChange& c = plan_.changes[it->second];
+      if (group_of_[it->second] >= 0) {
+        return Status::InvalidArgument(address + " is in more than one restart group");
+      }
+      if (!plan::IsRestartGroupCandidate(c) || c.provider != g.provider || c.cluster != g.cluster) {
+        return Status::InvalidArgument(where + " names " + address +
+                                       ", which cannot be part of it");
+      }
+      group_of_[it->second] = static_cast<int>(groups_.size());
+      group.members.push_back(it->second);
+    }
+    for (size_t m : group.members) {
+      for (const std::string& dep : plan_.changes[m].wait_for) {
+        auto it = index.find(dep);
+        if (it != index.end() && group_of_[it->second] == static_cast<int>(groups_.size())) {
+          return Status::InvalidArgument(where + ": " + plan_.changes[m].address + " waits for " +
+                                         dep + ", another change of the group");
+        }
+      }
+    }
+    groups_.push_back(std::move(group));
+  }
+  return Status::Ok();
+}
+
+// One node per change, in plan order, then one per restart group. A member
+// waits for its group; the group waits for what its members wait for.
+std::vector<SchedulerNode> Runner::BuildNodes(
+    const std::unordered_map<std::string, size_t>& index) {
+  auto needed = [&](const std::string& dep) {
+    // Not changed by this plan but already there: nothing to wait for.
+    return index.count(dep) != 0 || state_.Find(dep) == nullptr;
+  };
   std::vector<SchedulerNode> nodes;
-  nodes.reserve(plan_.changes.size());
-  for (const ResourceChange& c : plan_.changes) {
+  nodes.reserve(plan_.changes.size() + groups_.size());
+  for (size_t i = 0; i < plan_.changes.size(); ++i) {
+    const ResourceChange& c = plan_.changes[i];
     SchedulerNode node{c.address, {}};
-    for (const std::string& dep : c.wait_for) {
-      // Not changed by this plan but already there: nothing to wait for.
-      if (!in_plan.count(dep) && state_.Find(dep) != nullptr) continue;
-      node.wait_for.push_back(dep);
+    if (group_of_[i] >= 0) {
+      node.wait_for.push_back(groups_[group_of_[i]].name);
+    } else {
+      for (const std::string& dep : c.wait_for) {
+        if (needed(dep)) node.wait_for.push_back(dep);
+      }
     }
     nodes.push_back(std::move(node));
   }
-  Status init = scheduler_.Init(std::move(nodes));
+  for (const Group& g : groups_) {
+    SchedulerNode node{g.name, {}};
+    std::set<std::string> members(g.group->members.begin(), g.group->members.end());
+    std::set<std::string> deps;
+    for (size_t m : g.members) {
+      for (const std::string& dep : plan_.changes[m].wait_for) {
+        if (members.count(dep) == 0 && needed(dep)) deps.insert(dep);
+      }
+    }
+    node.wait_for.assign(deps.begin(), deps.end());
+    nodes.push_back(std::move(node));
+  }
+  return nodes;
+}
+
+ApplySummary Runner::Run() {
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < plan_.changes.size(); ++i) index.emplace(plan_.changes[i].address, i);
+  Status init = InitGroups(index);
+  if (init.ok()) init = scheduler_.Init(BuildNodes(index));
   if (!init.ok()) {
     summary_.failures.push_back({"", "the plan cannot be applied: " + init.message()});
   } else {
     scheduler_.Run(
         opts_.parallelism, [this](size_t node) { return Work(node); },
         [this](size_t node, const std::string& reason) {
+          if (node >= plan_.changes.size()) return;  // a restart group: its members report
           const ResourceChange& c = plan_.changes[node];
           if (IsIdle(c)) return;
           {
             std::lock_guard<std::mutex> lock(summary_mu_);
+            // A member its group runs and reports (the run stopped meanwhile).
+            if (group_of_[node] >= 0) {
+              if (member_owner_[node] == Owner::kGroup) return;
+              member_owner_[node] = Owner::kSkipped;
+            }
             ++summary_.skipped;
           }
           hooks_->OnSkipped(c, reason);
@@ -187,10 +325,21 @@ ApplySummary Runner::Run() {
 }
 
 Status Runner::Work(size_t node) {
+  if (node >= plan_.changes.size()) {
+    RunGroup(node - plan_.changes.size());
+    return Status::Ok();  // members report their own outcomes
+  }
+  if (group_of_[node] >= 0) return MemberStatus(node);
   const ResourceChange& c = plan_.changes[node];
   if (IsIdle(c)) return Status::Ok();
   hooks_->OnStart(c);
   Status s = Execute(c);
+  Report(node, s);
+  return s;
+}
+
+void Runner::Report(size_t node, const Status& s) {
+  const ResourceChange& c = plan_.changes[node];
   if (!s.ok()) {
     {
       std::lock_guard<std::mutex> lock(summary_mu_);
@@ -198,7 +347,7 @@ Status Runner::Work(size_t node) {
       failures_.push_back({node, ApplyFailure{c.address, s.message()}});
     }
     hooks_->OnFailed(c, s);
-    return s;
+    return;
   }
   {
     std::lock_guard<std::mutex> lock(summary_mu_);
@@ -225,7 +374,6 @@ Status Runner::Work(size_t node) {
     }
   }
   hooks_->OnDone(c);
-  return s;
 }
 
 Status Runner::Execute(const ResourceChange& c) {
@@ -236,12 +384,8 @@ Status Runner::Execute(const ResourceChange& c) {
   }
   if (IsAdoption(c)) return DoAdopt(c);  // no provider call
   if (IsDependencyRefresh(c)) return DoRefreshDependencies(c);  // state only
-  std::string provider_name = c.provider;
-  if (provider_name.empty() && c.desired) provider_name = c.desired->provider;
-  if (provider_name.empty()) {
-    if (auto prior = Prior(c.address)) provider_name = prior->provider;
-  }
-  providers::Provider* provider = providers_.Find(provider_name);
+  std::string provider_name;
+  providers::Provider* provider = FindProvider(c, &provider_name);
   if (provider == nullptr) {
     return Status::FailedPrecondition("no provider \"" + provider_name + "\" is configured for " +
                                       c.address);
@@ -291,73 +435,244 @@ Status Runner::DoRefreshDependencies(const ResourceChange& c) {
 }
 
 Status Runner::DoCreate(const ResourceChange& c, providers::Provider* provider) {
-  const graph::ResourceSpec& spec = *c.desired;
-  ApplyRequest req;
-  req.desired = &spec;
-  CROSSLINK_RETURN_IF_ERROR(Resolve(spec, &req.attributes, &req.secret_inputs));
+  Pending p;
+  CROSSLINK_RETURN_IF_ERROR(PrepareCreate(c, &p));
   ApplyResponse resp;
   CROSSLINK_RETURN_IF_ERROR(Retrying(c, [&] {
     spdlog::debug("apply: {} Create via provider {}", c.address, provider->name());
-    resp = provider->Create(req);
+    resp = provider->Create(p.request);
     return ResponseStatus(resp.status, resp.diagnostics);
   }));
-  state::ResourceState rs = FromSpec(spec);
-  rs.attributes = std::move(req.attributes);
-  rs.outputs = std::move(resp.result.outputs);
-  rs.sensitive_outputs = std::move(resp.result.sensitive_outputs);
+  return RecordCreate(c, &p, &resp);
+}
+
+Status Runner::DoUpdate(const ResourceChange& c, providers::Provider* provider) {
+  Pending p;
+  CROSSLINK_RETURN_IF_ERROR(PrepareUpdate(c, &p));
+  ApplyResponse resp;
+  CROSSLINK_RETURN_IF_ERROR(Retrying(c, [&] {
+    spdlog::debug("apply: {} Update via provider {}", c.address, provider->name());
+    resp = provider->Update(p.request);
+    return ResponseStatus(resp.status, resp.diagnostics);
+  }));
+  return RecordUpdate(c, &p, &resp);
+}
+
+Status Runner::DoDelete(const ResourceChange& c, providers::Provider* provider) {
+  Pending p;
+  CROSSLINK_RETURN_IF_ERROR(PrepareDelete(c, &p));
+  if (p.prior->mode == ResourceMode::kManaged) {
+    CROSSLINK_RETURN_IF_ERROR(Retrying(c, [&] {
+      spdlog::debug("apply: {} Delete via provider {}{}", c.address, provider->name(),
+                    p.in_state ? "" : " (orphan, not in state)");
+      ApplyResponse resp = provider->Delete(p.request);
+      return ResponseStatus(resp.status, resp.diagnostics);
+    }));
+  }
+  return RecordDelete(c, p);
+}
+
+Status Runner::PrepareCreate(const ResourceChange& c, Pending* p) {
+  const graph::ResourceSpec& spec = *c.desired;
+  p->change = &c;
+  p->request.desired = &spec;
+  p->request.prior = nullptr;
+  return Resolve(spec, &p->request.attributes, &p->request.secret_inputs);
+}
+
+Status Runner::PrepareUpdate(const ResourceChange& c, Pending* p) {
+  const graph::ResourceSpec& spec = *c.desired;
+  p->change = &c;
+  p->prior = Prior(c.address);
+  p->in_state = p->prior.has_value();
+  p->request.desired = &spec;
+  // Null: adopting an object state did not know.
+  p->request.prior = p->prior ? &*p->prior : nullptr;
+  return Resolve(spec, &p->request.attributes, &p->request.secret_inputs);
+}
+
+Status Runner::PrepareDelete(const ResourceChange& c, Pending* p) {
+  p->change = &c;
+  p->prior = Prior(c.address);
+  p->in_state = p->prior.has_value();
+  if (!p->in_state) p->prior = FromChange(c);
+  p->request.desired = c.desired ? &*c.desired : nullptr;
+  p->request.prior = &*p->prior;
+  p->request.attributes = p->prior->attributes;
+  return Status::Ok();
+}
+
+Status Runner::PrepareReplace(const ResourceChange& c, Pending* p) {
+  CROSSLINK_RETURN_IF_ERROR(PrepareDelete(c, p));
+  const graph::ResourceSpec& spec = *c.desired;
+  p->request.desired = &spec;
+  return Resolve(spec, &p->request.attributes, &p->request.secret_inputs);
+}
+
+Status Runner::RecordCreate(const ResourceChange& c, Pending* p, ApplyResponse* resp) {
+  state::ResourceState rs = FromSpec(*c.desired);
+  rs.attributes = std::move(p->request.attributes);
+  rs.outputs = std::move(resp->result.outputs);
+  rs.sensitive_outputs = std::move(resp->result.sensitive_outputs);
   rs.created_at = rs.updated_at = Now();
   return Upsert(std::move(rs));
 }
 
-Status Runner::DoUpdate(const ResourceChange& c, providers::Provider* provider) {
-  const graph::ResourceSpec& spec = *c.desired;
-  std::optional<state::ResourceState> prior = Prior(c.address);
-  ApplyRequest req;
-  req.desired = &spec;
-  req.prior = prior ? &*prior : nullptr;  // null: adopting an object state did not know
-  CROSSLINK_RETURN_IF_ERROR(Resolve(spec, &req.attributes, &req.secret_inputs));
-  ApplyResponse resp;
-  CROSSLINK_RETURN_IF_ERROR(Retrying(c, [&] {
-    spdlog::debug("apply: {} Update via provider {}", c.address, provider->name());
-    resp = provider->Update(req);
-    return ResponseStatus(resp.status, resp.diagnostics);
-  }));
-  state::ResourceState rs = FromSpec(spec);
-  rs.attributes = std::move(req.attributes);
+Status Runner::RecordUpdate(const ResourceChange& c, Pending* p, ApplyResponse* resp) {
+  const std::optional<state::ResourceState>& prior = p->prior;
+  state::ResourceState rs = FromSpec(*c.desired);
+  rs.attributes = std::move(p->request.attributes);
   // Platforms may return only what changed: keep prior outputs (an adopted
   // object's: those the plan saw) and secrets unless the response replaces them.
   const Value& kept = prior ? prior->outputs : c.before_outputs;
   rs.outputs = kept.is_object() ? kept : Value::object();
-  if (resp.result.outputs.is_object()) {
-    for (auto it = resp.result.outputs.begin(); it != resp.result.outputs.end(); ++it) {
+  if (resp->result.outputs.is_object()) {
+    for (auto it = resp->result.outputs.begin(); it != resp->result.outputs.end(); ++it) {
       rs.outputs[it.key()] = it.value();
     }
   }
   if (prior) rs.sensitive_outputs = prior->sensitive_outputs;
-  for (auto& [name, secret] : resp.result.sensitive_outputs) rs.sensitive_outputs[name] = secret;
+  for (auto& [name, secret] : resp->result.sensitive_outputs) rs.sensitive_outputs[name] = secret;
   rs.updated_at = Now();
   rs.created_at = prior && !prior->created_at.empty() ? prior->created_at : rs.updated_at;
   return Upsert(std::move(rs));
 }
 
-Status Runner::DoDelete(const ResourceChange& c, providers::Provider* provider) {
-  std::optional<state::ResourceState> prior = Prior(c.address);
-  bool in_state = prior.has_value();
-  if (!in_state) prior = FromChange(c);
-  if (prior->mode == ResourceMode::kManaged) {
-    ApplyRequest req;
-    req.desired = c.desired ? &*c.desired : nullptr;
-    req.prior = &*prior;
-    req.attributes = prior->attributes;
-    CROSSLINK_RETURN_IF_ERROR(Retrying(c, [&] {
-      spdlog::debug("apply: {} Delete via provider {}{}", c.address, provider->name(),
-                    in_state ? "" : " (orphan, not in state)");
-      ApplyResponse resp = provider->Delete(req);
-      return ResponseStatus(resp.status, resp.diagnostics);
-    }));
-  }
-  if (!in_state) return Status::Ok();
+Status Runner::RecordDelete(const ResourceChange& c, const Pending& p) {
+  if (!p.in_state) return Status::Ok();
   return Remove(c.address);
+}
+
+void Runner::FinishMember(size_t node, const Status& s) {
+  {
+    std::lock_guard<std::mutex> lock(summary_mu_);
+    member_status_[node] = s;
+  }
+  Report(node, s);
+}
+
+Status Runner::MemberStatus(size_t node) {
+  std::lock_guard<std::mutex> lock(summary_mu_);
+  if (!member_status_[node].has_value()) {
+    return Status::Internal(plan_.changes[node].address + ": its restart group did not run it");
+  }
+  return *member_status_[node];
+}
+
+void Runner::RunGroup(size_t k) {
+  const Group& g = groups_[k];
+  std::vector<size_t> members;
+  {
+    std::lock_guard<std::mutex> lock(summary_mu_);
+    for (size_t m : g.members) {
+      if (member_owner_[m] == Owner::kSkipped) continue;
+      member_owner_[m] = Owner::kGroup;
+      members.push_back(m);
+    }
+  }
+  std::vector<std::unique_ptr<Pending>> pending;
+  std::string provider_name;
+  providers::Provider* provider = FindProvider(plan_.changes[g.members.front()], &provider_name);
+  for (size_t m : members) {
+    const ResourceChange& c = plan_.changes[m];
+    hooks_->OnStart(c);
+    if (provider == nullptr) {
+      FinishMember(m, Status::FailedPrecondition("no provider \"" + provider_name +
+                                                 "\" is configured for " + c.address));
+      continue;
+    }
+    auto p = std::make_unique<Pending>();
+    p->node = m;
+    Status prepared;
+    if (c.action != ChangeAction::kDelete && !c.desired) {
+      prepared = Status::Internal(c.address + ": the plan has no desired resource for a " +
+                                  providers::ChangeActionName(c.action));
+    } else if (c.action == ChangeAction::kCreate) {
+      prepared = PrepareCreate(c, p.get());
+    } else if (c.action == ChangeAction::kUpdate) {
+      prepared = PrepareUpdate(c, p.get());
+    } else if (c.action == ChangeAction::kReplace) {
+      prepared = PrepareReplace(c, p.get());
+    } else {
+      prepared = PrepareDelete(c, p.get());
+    }
+    if (!prepared.ok()) {
+      FinishMember(m, prepared);
+      continue;
+    }
+    pending.push_back(std::move(p));
+  }
+
+  // Same backoff as Retrying; one generator per group (see there).
+  std::seed_seq seq{static_cast<uint32_t>(seed_), static_cast<uint32_t>(seed_ >> 32),
+                    static_cast<uint32_t>(std::hash<std::string>{}(g.name))};
+  std::mt19937_64 rng(seq);
+  std::uniform_real_distribution<double> jitter(0.0, 1.0);
+  const int max_attempts = std::max(opts_.max_attempts, 1);
+  for (int n = 1; !pending.empty(); ++n) {
+    std::vector<providers::GroupChange> changes;
+    changes.reserve(pending.size());
+    for (const auto& p : pending) {
+      changes.push_back({p->change->action, p->change->address, p->request});
+    }
+    spdlog::debug("apply: {}: ApplyGroup of {} changes via provider {} (attempt {})", g.name,
+                  changes.size(), provider->name(), n);
+    std::vector<ApplyResponse> responses;
+    try {
+      responses = provider->ApplyGroup(changes);
+    } catch (...) {
+      responses.clear();
+    }
+    if (responses.size() != changes.size()) {
+      for (const auto& p : pending) {
+        FinishMember(p->node, Status::Internal("provider \"" + provider->name() + "\" answered " +
+                                               std::to_string(responses.size()) + " results for " +
+                                               std::to_string(changes.size()) + " changes of the " +
+                                               g.name));
+      }
+      return;
+    }
+    std::vector<std::unique_ptr<Pending>> retry;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      Pending& p = *pending[i];
+      const ResourceChange& c = *p.change;
+      ApplyResponse& resp = responses[i];
+      Status s = ResponseStatus(resp.status, resp.diagnostics);
+      if (s.ok()) {
+        spdlog::debug("apply: {} {} succeeded in {} (attempt {})", c.address,
+                      providers::ChangeActionName(c.action), g.name, n);
+        if (c.action == ChangeAction::kUpdate) {
+          s = RecordUpdate(c, &p, &resp);
+        } else if (c.action == ChangeAction::kDelete) {
+          s = RecordDelete(c, p);
+        } else {
+          s = RecordCreate(c, &p, &resp);  // create, and replace: a new object
+        }
+        FinishMember(p.node, s);
+        continue;
+      }
+      spdlog::debug("apply: {} {} attempt {} failed in {}{}: {}", c.address,
+                    providers::ChangeActionName(c.action), n, g.name,
+                    s.retryable() ? " (retryable)" : "", s.message());
+      if (s.retryable() && n < max_attempts) {
+        p.last = s;
+        retry.push_back(std::move(pending[i]));
+      } else if (s.retryable()) {
+        FinishMember(p.node, Status::Error(s.code(), s.message() + " (gave up after " +
+                                                         std::to_string(n) +
+                                                         (n == 1 ? " attempt)" : " attempts)")));
+      } else {
+        FinishMember(p.node, s);
+      }
+    }
+    if (retry.empty()) break;
+    std::chrono::milliseconds delay = BackoffDelay(opts_, n, jitter(rng));
+    spdlog::debug("apply: {}: retry {} of {} for {} changes in {} ms", g.name, n + 1,
+                  max_attempts, retry.size(), delay.count());
+    for (const auto& p : retry) hooks_->OnRetry(*p->change, n, p->last, delay);
+    clock_.Sleep(delay);
+    pending = std::move(retry);
+  }
 }
 
 Status Runner::DoRead(const ResourceChange& c, providers::Provider* provider) {
@@ -457,6 +772,15 @@ Status Runner::Resolve(const graph::ResourceSpec& spec, Value* attributes,
     (*secrets)[input] = it->second;
   }
   return Status::Ok();
+}
+
+providers::Provider* Runner::FindProvider(const ResourceChange& c, std::string* name) {
+  *name = c.provider;
+  if (name->empty() && c.desired) *name = c.desired->provider;
+  if (name->empty()) {
+    if (auto prior = Prior(c.address)) *name = prior->provider;
+  }
+  return providers_.Find(*name);
 }
 
 std::optional<state::ResourceState> Runner::Prior(const std::string& address) {

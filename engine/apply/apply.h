@@ -25,6 +25,20 @@
 //      (RecordUpsert / RecordRemove) before any dependent starts. A record
 //      failure fails that change and stops the run gracefully (running
 //      changes finish, nothing new starts).
+// Restart groups (plan::Plan::restart_groups): the members of a group run as
+// ONE Provider::ApplyGroup call, so that their cluster restarts once. The
+// group is a scheduler node of its own ("restart group <provider>/<cluster>")
+// that waits for everything its members wait for (other than each other);
+// each member's node waits for the group node, so whatever waits for a
+// member waits for the whole group. Every member's references are resolved
+// (step 1) before the call; every member that succeeded is recorded in state
+// (step 3) right after it; members whose result failed retryably are retried
+// alone, with the next ApplyGroup call holding only them (same backoff as
+// above); the others fail, and only their own dependents are skipped. Hooks
+// and the summary see every member as a change of its own (OnStart when the
+// group starts, OnRetry per retried member). A plan whose groups are not
+// made of its own create/update/replace/delete changes, or whose members
+// wait for each other, runs nothing (run-level failure).
 // A failure skips every change waiting for it; independent branches finish.
 // At the end the backend persists the state, also after failures.
 //

@@ -24,6 +24,8 @@ Status ConfigureProviders(Session& s, const topology::Topology& t) {
   providers::ConfigureRequest req;
   req.topology = &t;
   req.clock = s.env().clock;
+  req.fs = s.env().fs;
+  req.getenv = s.env().getenv;
   for (const auto& name : s.env().providers->names()) {
     providers::Provider* p = s.env().providers->Find(name);
     Status st = p->Configure(req);

@@ -1,7 +1,8 @@
 #pragma once
 // crosslink::http: the one HTTP client of the project (DESIGN decision 2),
-// on libcurl: TLS verification always on, extra CA bundles, client
-// certificates, connection reuse, timeouts, retries with backoff and jitter on
+// on libcurl: TLS verification on (off only for an explicit kubeconfig
+// insecure-skip-tls-verify), extra CA bundles, client
+// certificates (verification on unless insecure_skip_verify), connection reuse, timeouts, retries with backoff and jitter on
 // 429/502/503/504 and connection errors (Retry-After honoured).
 //
 // HttpClient is the seam: providers take an HttpClient&, tests give a fake.
@@ -64,6 +65,10 @@ struct ClientOptions {
   std::string ca_pem;
   // When false, only ca_pem is trusted (the system store is not).
   bool trust_system_cas = true;
+  // Skips certificate and host name verification. Only for a kubeconfig that
+  // says `insecure-skip-tls-verify: true` explicitly (kubectl honours it);
+  // nothing else in crosslink sets it.
+  bool insecure_skip_verify = false;
   // Client certificate for mutual TLS (Kubernetes client certs).
   std::optional<pki::Identity> client_identity;
   std::chrono::milliseconds connect_timeout{10000};

@@ -71,7 +71,15 @@ struct Context {
   Value proxy_address;                    // null until known
   Value server_name;                      // null: none
   std::string api_key;                    // address of the cross-cluster API key
-  std::vector<std::string> remote_ready;  // what key creation waits for (RCS enabled)
+  // What key creation waits for: a self-managed remote's cluster server
+  // (its restart may drop the REST API the key is created through).
+  std::vector<std::string> remote_ready;
+  // An ECK remote's cluster server. The key does not wait for it (creating
+  // a key needs only the REST API; one made during the rolling restart is
+  // retried), so that two ECK clusters connected both ways do not wait for
+  // each other's restart; ES.REMOTE.PUT (same operator: the check) does.
+  std::vector<std::string> remote_server;
+  std::vector<std::string> before_check;  // what ES.REMOTE.VERIFY waits for besides `last`
   std::vector<std::string>
       before_put;                      // what ES.REMOTE.PUT waits for (credential, trust, restarts)
   std::vector<CaSource> local_trusts;  // private CAs the local cluster must trust (API key model)

@@ -90,7 +90,7 @@ void EckRcsEnable(Context& ctx, Side side, const std::string& step) {
       ctx.NewSpec("eck_remote_cluster_server", address, p, Context::StepId(side, step.c_str()));
   s.attributes = EckAttributes(*p.cluster);
   s.attributes["enabled"] = true;
-  ctx.remote_ready.push_back(ctx.out->Emit(std::move(s)));
+  ctx.remote_server.push_back(ctx.out->Emit(std::move(s)));
 }
 
 // Exposure is only needed when the connection does not name its own
@@ -161,8 +161,9 @@ void SelfRcsEnable(Context& ctx, Side side, const std::string& step) {
   if (!listen.empty()) ctx.proxy_address = listen;
 }
 
-// Created with the remote's user credentials (never an API key), after the
-// remote cluster server is enabled so that the restart is behind us.
+// Created with the remote's user credentials (never an API key). A
+// self-managed remote's server is enabled first, so that its restart is
+// behind us; an ECK remote's is not waited for (see Context::remote_server).
 void ApiKeyCreate(Context& ctx, Side side, const std::string& step) {
   const topology::Connection& c = *ctx.connection;
   std::string address = Address("es_cross_cluster_api_key", {c.local, c.alias});
@@ -300,7 +301,10 @@ void EckSameOperatorApiKey(Context& ctx, Side side, const std::string& step) {
   s.attributes["alias"] = c.alias;
   s.attributes["remote"] = EckAttributes(*ctx.remote.cluster);
   s.attributes["api_key"] = Value{{"access", AccessValue(c.access)}};
-  s.depends_on = ctx.remote_ready;
+  // Not after the remote's server: two clusters of one operator connected
+  // both ways would wait for each other's restart. The check waits for it.
+  ctx.before_check.insert(ctx.before_check.end(), ctx.remote_server.begin(),
+                          ctx.remote_server.end());
   ctx.last = ctx.out->Emit(std::move(s));
 }
 

@@ -274,6 +274,8 @@ void RemotePut(Context& ctx, Side side, const std::string& step) {
                                Context::StepId(side, step.c_str()));
   s.attributes = std::move(attrs);
   s.depends_on = ctx.before_put;
+  // The remote's server, also when the address is the connection's own.
+  s.depends_on.insert(s.depends_on.end(), ctx.remote_server.begin(), ctx.remote_server.end());
   ctx.last = ctx.out->Emit(std::move(s));
 }
 
@@ -285,6 +287,7 @@ void RemoteVerify(Context& ctx, Side side, const std::string& step) {
   s.attributes =
       Value{{"alias", c.alias}, {"expect_credentials", c.security == SecurityModel::kApiKey}};
   if (!ctx.last.empty()) s.depends_on = {ctx.last};
+  s.depends_on.insert(s.depends_on.end(), ctx.before_check.begin(), ctx.before_check.end());
   ctx.out->Emit(std::move(s));
 }
 

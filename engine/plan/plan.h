@@ -5,7 +5,7 @@
 // which refuses it when the state's lineage/serial or the topology digest
 // moved since (stale plan).
 //
-// Saved plan file format (JSON, format_version 1) — see docs/plan-file.md;
+// Saved plan file format (JSON, format_version 2) — see docs/plan-file.md;
 // serialisation lives in plan_file.h. A plan never contains a secret value:
 // sensitive inputs are references to other resources' outputs, resolved at
 // apply time from state.
@@ -23,7 +23,8 @@
 
 namespace crosslink::plan {
 
-inline constexpr int kPlanFormatVersion = 1;
+// 2: restart_groups added.
+inline constexpr int kPlanFormatVersion = 2;
 
 using providers::ChangeAction;
 
@@ -64,6 +65,21 @@ struct ResourceChange {
   bool refresh_dependencies = false;
 };
 
+// Changes that restart one cluster through one provider, applied as ONE
+// Provider::ApplyGroup call so that the cluster restarts once for all of
+// them (restart_groups.h says how groups are formed). Members never wait for
+// each other; apply runs the group once every member's wait_for is done,
+// and what waits for a member waits for the whole group.
+struct RestartGroup {
+  std::string provider;
+  std::string cluster;
+  std::vector<std::string> members;  // addresses of changes of the plan, in plan order (>= 2)
+
+  bool operator==(const RestartGroup& o) const {
+    return provider == o.provider && cluster == o.cluster && members == o.members;
+  }
+};
+
 // A difference between the state crosslink saved and what the platform
 // reports now: "changed outside crosslink". Shown apart from intended changes.
 struct Drift {
@@ -86,6 +102,9 @@ struct Plan {
   std::vector<ResourceChange> changes;  // every resource considered, in dependency order
   std::vector<Drift> drift;
   std::vector<std::string> restarts;    // clusters this plan will restart (sorted, unique)
+  // Restart groups, sorted by (cluster, provider). A restarting change in
+  // no group restarts its cluster on its own.
+  std::vector<RestartGroup> restart_groups;
   Diagnostics diagnostics;              // warnings and errors found while planning
 
   // True when at least one change is not kNoOp (kRead of data sources

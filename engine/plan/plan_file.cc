@@ -207,6 +207,18 @@ ResourceChange ChangeFromJson(const Value& j) {
   return c;
 }
 
+RestartGroup RestartGroupFromJson(const Value& j) {
+  RestartGroup g;
+  try {
+    g.provider = Str(j, "provider");
+    g.cluster = Str(j, "cluster");
+    g.members = Strings(j, "members");
+  } catch (const FormatError& e) {
+    throw FormatError{"restart group of cluster \"" + g.cluster + "\": " + e.message};
+  }
+  return g;
+}
+
 Diagnostics DiagnosticsFromJson(const Value& arr) {
   if (!arr.is_array()) throw FormatError{"field \"diagnostics\" must be an array"};
   Diagnostics out;
@@ -261,6 +273,9 @@ Plan PlanFromJsonOrThrow(const Value& doc) {
     plan.drift.push_back(std::move(d));
   }
   plan.restarts = Strings(doc, "restarts");
+  const Value& groups = Field(doc, "restart_groups");
+  if (!groups.is_array()) throw FormatError{"field \"restart_groups\" must be an array"};
+  for (const auto& j : groups) plan.restart_groups.push_back(RestartGroupFromJson(j));
   plan.diagnostics = DiagnosticsFromJson(Field(doc, "diagnostics"));
   return plan;
 }
@@ -280,6 +295,14 @@ Value PlanHeaderJson(const Plan& plan) {
   return j;
 }
 
+Value RestartGroupsToJson(const std::vector<RestartGroup>& groups) {
+  Value out = Value::array();
+  for (const RestartGroup& g : groups) {
+    out.push_back({{"provider", g.provider}, {"cluster", g.cluster}, {"members", g.members}});
+  }
+  return out;
+}
+
 Value PlanToFileJson(const Plan& plan) {
   Value j = PlanHeaderJson(plan);
   j["kind"] = kPlanFileKind;
@@ -294,6 +317,7 @@ Value PlanToFileJson(const Plan& plan) {
   }
   j["drift"] = std::move(drift);
   j["restarts"] = plan.restarts;
+  j["restart_groups"] = RestartGroupsToJson(plan.restart_groups);
   Value diags = Value::array();
   for (const Diagnostic& d : plan.diagnostics.items()) {
     diags.push_back({{"severity", d.severity == Severity::kError ? "error" : "warning"},

@@ -1,8 +1,8 @@
 #pragma once
 // Saved plan files (`crosslink plan -out FILE`, `crosslink apply FILE`).
 //
-// Format: JSON, "kind": "crosslink-plan", format_version 1 (kPlanFormatVersion),
-// documented in docs/plan-file.md. The file carries the whole Plan,
+// Format: JSON, "kind": "crosslink-plan", format_version 2 (kPlanFormatVersion;
+// 2 added "restart_groups"), documented in docs/plan-file.md. The file carries the whole Plan,
 // including each change's desired ResourceSpec, so that apply executes it
 // without reading or expanding the topology again; and the state lineage +
 // serial and topology digest it was made from, so that apply refuses it
@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/core/filesystem.h"
 #include "engine/core/status.h"
@@ -41,6 +42,10 @@ Value PlanToFileJson(const Plan& plan);
 // replace); shared by the plan file and `plan -json`.
 Value PlanHeaderJson(const Plan& plan);
 Result<Plan> PlanFromFileJson(const Value& doc);
+
+// [{"provider", "cluster", "members": [address, ...]}, ...]: the plan file's
+// and `plan -json`'s "restart_groups".
+Value RestartGroupsToJson(const std::vector<RestartGroup>& groups);
 
 // OK when the plan was made from this state and this topology. Otherwise
 // kFailedPrecondition, e.g.

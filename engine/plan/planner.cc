@@ -14,6 +14,7 @@
 #include "engine/core/version.h"
 #include "engine/plan/attribute_diff.h"
 #include "engine/plan/refresh.h"
+#include "engine/plan/restart_groups.h"
 
 namespace crosslink::plan {
 
@@ -702,6 +703,10 @@ class Planner {
                     c.refresh_dependencies ? " (dependencies refreshed in state)" : "",
                     c.reason.empty() ? "" : " reason: " + c.reason);
     }
+    for (const RestartGroup& g : plan_.restart_groups) {
+      spdlog::debug("plan: restart group {}/{}: {} changes", g.provider, g.cluster,
+                    g.members.size());
+    }
     spdlog::debug("plan: {} changes considered, {} drifted, {} diagnostics",
                   plan_.changes.size(), plan_.drift.size(), plan_.diagnostics.items().size());
   }
@@ -716,6 +721,7 @@ class Planner {
     }
     plan_.restarts.assign(clusters.begin(), clusters.end());
     plan_.changes = std::move(changes_);
+    plan_.restart_groups = FormRestartGroups(plan_.changes);
   }
 
   const std::vector<ResourceSpec>& desired_;

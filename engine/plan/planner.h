@@ -25,7 +25,8 @@
 //      creation). A no-op whose state records other dependencies gets
 //      refresh_dependencies (apply rewrites the state entry only).
 //   5. -target narrows the plan; wait_for (nearest changed ancestors through
-//      no-op resources) and restarts are filled last.
+//      no-op resources), restarts and restart groups (restart_groups.h) are
+//      filled last.
 //
 // The plan carries the prior state's lineage and serial, and the topology
 // file name and digest given in PlanOptions (the caller may also set them on

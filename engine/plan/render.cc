@@ -6,6 +6,7 @@
 #include "engine/graph/resource.h"
 #include "engine/plan/attribute_diff.h"
 #include "engine/plan/plan_file.h"
+#include "engine/plan/restart_groups.h"
 
 namespace crosslink::plan {
 
@@ -279,7 +280,14 @@ std::string RenderPlanText(const Plan& plan, const RenderOptions& options) {
     RenderChange(c, p, out);
   }
   if (!plan.restarts.empty()) {
-    out << "These clusters will restart: " << Join(plan.restarts, ", ") << "\n\n";
+    std::vector<std::string> clusters;
+    for (const ClusterRestarts& r : CountRestarts(plan)) clusters.push_back(DescribeRestarts(r));
+    out << "These clusters will restart: " << Join(clusters, ", ") << "\n";
+    if (!plan.restart_groups.empty()) {
+      out << "(changes that restart the same cluster are applied together: one restart for "
+             "them all)\n";
+    }
+    out << "\n";
   }
   const Summary s = Summarize(plan);
   std::string summary = "Plan: " + std::to_string(s.add) + " to add, " + std::to_string(s.change) +
@@ -323,6 +331,12 @@ Value PlanToJson(const Plan& plan) {
   }
   j["changes"] = std::move(changes);
   j["restarts"] = plan.restarts;
+  j["restart_groups"] = RestartGroupsToJson(plan.restart_groups);
+  Value counts = Value::object();
+  for (const ClusterRestarts& r : CountRestarts(plan)) {
+    counts[r.cluster] = {{"restarts", r.restarts()}, {"changes", r.changes()}};
+  }
+  j["restart_counts"] = std::move(counts);
 
   const Summary s = Summarize(plan);
   j["summary"] = {{"add", s.add},   {"change", s.change}, {"destroy", s.destroy},

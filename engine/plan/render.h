@@ -16,11 +16,15 @@
 //        # <address> will be adopted into state                  (orphan)
 //      with an optional "# (<reason>)" line and the per-attribute diff
 //      ("~ path = before -> after", "(known after apply)", "(sensitive)").
-//   3. "These clusters will restart: a, b" and the summary line
-//      "Plan: 3 to add, 1 to change, 2 to destroy."
+//   3. "These clusters will restart: logs (once, for 3 changes), onprem
+//      (once)" — per cluster how often it restarts (restart_groups.h:
+//      DescribeRestarts), followed, when the plan has restart groups, by a
+//      line saying that changes restarting one cluster are applied together;
+//      then the summary line "Plan: 3 to add, 1 to change, 2 to destroy."
 // Diagnostics are not rendered: the caller prints Plan::diagnostics.
 //
-// JSON (-json), format_version 1, stable:
+// JSON (-json), format_version 2 (the plan file's; 2 added the restart
+// groups), stable: fields are only added.
 //   { "format_version", "tool_version", "destroy", "refreshed",
 //     "state": {"lineage", "serial"}, "topology": {"file", "digest"},
 //     "targets": [..], "replace": [..],
@@ -29,6 +33,8 @@
 //                   "before", "after", "attribute_changes", "requires_replace",
 //                   "restarts_cluster", "reason", "orphan", "wait_for"} ],
 //     "restarts": [..],
+//     "restart_groups": [ {"provider", "cluster", "members": [address, ..]} ],
+//     "restart_counts": { "<cluster>": {"restarts", "changes"} },
 //     "summary": {"add", "change", "destroy", "read", "adopt", "has_changes"},
 //     "diagnostics": [ {"severity", "location", "path", "summary", "hint"} ] }
 //   attribute_changes: [ {"path", "before", "after", "unknown_after",

@@ -238,6 +238,37 @@ ApplyResponse FakeProvider::Delete(const ApplyRequest& req) {
   return ApplyResponse{};
 }
 
+PlanResponse FakeProvider::Plan(const PlanRequest& req) {
+  PlanResponse resp = DefaultPlan(req);
+  if (resp.action == ChangeAction::kNoOp || resp.action == ChangeAction::kRead) return resp;
+  const std::string type = req.desired != nullptr ? req.desired->type
+                           : req.prior != nullptr ? req.prior->type
+                                                  : std::string();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (restarting_types_.count(type) != 0) resp.restarts_cluster = true;
+  return resp;
+}
+
+void FakeProvider::SetRestarts(std::set<std::string> types) {
+  std::lock_guard<std::mutex> lock(mu_);
+  restarting_types_ = std::move(types);
+}
+
+std::vector<ApplyResponse> FakeProvider::ApplyGroup(const std::vector<GroupChange>& changes) {
+  Call call{"group", "", "", {}};
+  for (const GroupChange& c : changes) {
+    call.addresses.push_back(c.address);
+    if (call.cluster.empty()) {
+      if (std::optional<Target> target = TargetOf(c.request)) call.cluster = target->cluster;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_.push_back(std::move(call));
+  }
+  return Provider::ApplyGroup(changes);
+}
+
 void FakeProvider::LearnOutputs(const std::vector<graph::ResourceSpec>& specs) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const graph::ResourceSpec& spec : specs) {

@@ -25,12 +25,14 @@
 //   - Update replaces the attributes (keeps "id" and the sensitive outputs);
 //     updating a missing managed object fails with kNotFound.
 //   - Delete erases; deleting a missing object succeeds (idempotent).
+//   - ApplyGroup (restart groups) is recorded as one "group" call and then
+//     applies its changes one by one, as the default does.
 //   - Check resources: Create/Update succeed while the address's "connected"
 //     flag is true (default), else fail with a non-retryable
 //     kFailedPrecondition explaining why.
 //
 // Test controls: SetLive/EraseLive/GetLive (changes made outside crosslink),
-// AddOrphan, FailNext, FailRead, SetConnected, SetLatency, and the recorded
+// AddOrphan, FailNext, FailRead, SetConnected, SetRestarts, SetLatency, and the recorded
 // calls() / read_calls() / max_concurrency_seen().
 //
 // Thread-safety: every method is thread-safe. Latency is a real sleep taken
@@ -52,13 +54,14 @@
 
 namespace crosslink::providers::fake {
 
-// One recorded provider call. For "read", `address` is empty (one call per
-// batch) and `addresses` lists the items; for the others it is the resource.
+// One recorded provider call. For "read" and "group", `address` is empty
+// (one call per batch / restart group) and `addresses` lists the items; for
+// the others it is the resource.
 struct Call {
-  std::string op;  // "read", "create", "update", "delete"
+  std::string op;  // "read", "group", "create", "update", "delete"
   std::string address;
   std::string cluster;
-  std::vector<std::string> addresses;  // read only
+  std::vector<std::string> addresses;  // read and group only
 };
 
 class FakeProvider : public Provider {
@@ -73,6 +76,15 @@ class FakeProvider : public Provider {
   ApplyResponse Create(const ApplyRequest& req) override;
   ApplyResponse Update(const ApplyRequest& req) override;
   ApplyResponse Delete(const ApplyRequest& req) override;
+  // DefaultPlan; a create/update/replace/delete of a type given to
+  // SetRestarts also restarts its cluster (as real providers say for their
+  // restarting types, deletes included).
+  PlanResponse Plan(const PlanRequest& req) override;
+  // Records one "group" call (cluster of the first change, every address),
+  // then applies the changes one by one like Provider::ApplyGroup: each
+  // member is also recorded as its own create/update/delete call, and
+  // FailNext applies per member.
+  std::vector<ApplyResponse> ApplyGroup(const std::vector<GroupChange>& changes) override;
 
   // ---- set-up ----
   // Learns which outputs the specs reference (attributes and secret_inputs),
@@ -104,6 +116,8 @@ class FakeProvider : public Provider {
   void FailRead(const std::string& cluster, Status status, int times = -1);
   // The "connected" flag of a check resource (default true).
   void SetConnected(const std::string& address, bool connected);
+  // Changes of these resource types restart their cluster (Plan).
+  void SetRestarts(std::set<std::string> types);
   // A real sleep in every call (for concurrency tests only).
   void SetLatency(std::chrono::milliseconds latency);
 
@@ -148,6 +162,7 @@ class FakeProvider : public Provider {
   std::map<std::string, Failure> failures_;
   std::map<std::string, Failure> read_failures_;  // remaining < 0: until cleared
   std::map<std::string, bool> connected_;
+  std::set<std::string> restarting_types_;
   std::vector<Call> calls_;
   uint64_t next_id_ = 1;
   std::mt19937_64 rng_;

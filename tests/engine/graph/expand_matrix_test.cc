@@ -130,9 +130,10 @@ const MatrixCase kCases[] = {
              "eck_remote_cluster_server.rem",
              "eck_remote_cluster_service.rem <- eck_remote_cluster_server.rem",
              "eck_transport_ca.rem",
-             "es_cross_cluster_api_key.loc.a <- eck_remote_cluster_server.rem",
+             "es_cross_cluster_api_key.loc.a",
              "es_remote_cluster.loc.a <- ec_keystore_credential.loc.a, ec_restart.loc, "
-             "ec_trust_api_key_ca.loc.eck.rem, eck_remote_cluster_service.rem",
+             "ec_trust_api_key_ca.loc.eck.rem, eck_remote_cluster_server.rem, "
+             "eck_remote_cluster_service.rem",
              "es_remote_connection_check.loc.a <- es_remote_cluster.loc.a",
              "es_role.loc.reader <- es_remote_cluster.loc.a",
          }),
@@ -203,9 +204,10 @@ const MatrixCase kCases[] = {
              "eck_remote_cluster_server.rem",
              "eck_remote_cluster_service.rem <- eck_remote_cluster_server.rem",
              "eck_transport_ca.rem",
-             "es_cross_cluster_api_key.loc.a <- eck_remote_cluster_server.rem",
+             "es_cross_cluster_api_key.loc.a",
              "es_remote_cluster.loc.a <- ec_keystore_credential.loc.a, ec_restart.loc, "
-             "ec_trust_api_key_ca.loc.eck.rem, eck_remote_cluster_service.rem",
+             "ec_trust_api_key_ca.loc.eck.rem, eck_remote_cluster_server.rem, "
+             "eck_remote_cluster_service.rem",
              "es_remote_connection_check.loc.a <- es_remote_cluster.loc.a",
              "es_role.loc.reader <- es_remote_cluster.loc.a",
          }),
@@ -250,8 +252,9 @@ const MatrixCase kCases[] = {
     Case("eck_eck_api_key_same", kEck, kEck, kApiKey, kSame,
          {
              "eck_remote_cluster_server.rem",
-             "eck_same_operator_remote.loc.a <- eck_remote_cluster_server.rem",
-             "es_remote_connection_check.loc.a <- eck_same_operator_remote.loc.a",
+             "eck_same_operator_remote.loc.a",
+             "es_remote_connection_check.loc.a <- eck_remote_cluster_server.rem, "
+             "eck_same_operator_remote.loc.a",
              "es_role.loc.reader <- eck_same_operator_remote.loc.a",
          }),
     Case(
@@ -262,9 +265,9 @@ const MatrixCase kCases[] = {
             "eck_remote_cluster_service.rem <- eck_remote_cluster_server.rem",
             "eck_remote_credential.loc.a <- es_cross_cluster_api_key.loc.a",
             "eck_transport_ca.rem",
-            "es_cross_cluster_api_key.loc.a <- eck_remote_cluster_server.rem",
-            "es_remote_cluster.loc.a <- eck_remote_client_tls.loc, eck_remote_cluster_service.rem, "
-            "eck_remote_credential.loc.a",
+            "es_cross_cluster_api_key.loc.a",
+            "es_remote_cluster.loc.a <- eck_remote_client_tls.loc, eck_remote_cluster_server.rem, "
+            "eck_remote_cluster_service.rem, eck_remote_credential.loc.a",
             "es_remote_connection_check.loc.a <- es_remote_cluster.loc.a",
             "es_role.loc.reader <- es_remote_cluster.loc.a",
         }),
@@ -310,9 +313,9 @@ const MatrixCase kCases[] = {
             "eck_remote_cluster_server.rem",
             "eck_remote_cluster_service.rem <- eck_remote_cluster_server.rem",
             "eck_transport_ca.rem",
-            "es_cross_cluster_api_key.loc.a <- eck_remote_cluster_server.rem",
-            "es_remote_cluster.loc.a <- eck_remote_cluster_service.rem, self_client_tls.loc, "
-            "self_reload.loc",
+            "es_cross_cluster_api_key.loc.a",
+            "es_remote_cluster.loc.a <- eck_remote_cluster_server.rem, "
+            "eck_remote_cluster_service.rem, self_client_tls.loc, self_reload.loc",
             "es_remote_connection_check.loc.a <- es_remote_cluster.loc.a",
             "es_role.loc.reader <- es_remote_cluster.loc.a",
             "self_client_tls.loc <- eck_transport_ca.rem",

@@ -19,6 +19,7 @@ using ::testing::Contains;
 using testing::EdgeLines;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using testing::TopologyBuilder;
 using topology::ConnectionMode;
 using topology::Platform;
@@ -77,11 +78,13 @@ TEST_F(ExpandTest, TwoConnectionsToOneEckRemoteShareItsServer) {
 
   EXPECT_THAT(Get("eck_remote_cluster_service.logs").needed_by, ::testing::SizeIs(2));
   EXPECT_THAT(Get("eck_transport_ca.logs").needed_by, ::testing::SizeIs(2));
-  // One key per connection; dependents of the shared server are both keys and the service.
-  EXPECT_THAT(
-      g.Dependents("eck_remote_cluster_server.logs"),
-      ElementsAre("eck_remote_cluster_service.logs", "es_cross_cluster_api_key.analytics.logs",
-                  "es_cross_cluster_api_key.apps.logs"));
+  // One key per connection. The keys do not wait for the ECK server (its
+  // restart only delays their creation, which is retried); the remote
+  // cluster settings of both connections do.
+  EXPECT_THAT(g.Dependents("eck_remote_cluster_server.logs"),
+              ElementsAre("eck_remote_cluster_service.logs", "es_remote_cluster.analytics.logs",
+                          "es_remote_cluster.apps.logs"));
+  EXPECT_THAT(Get("es_cross_cluster_api_key.analytics.logs").AllDependencies(), IsEmpty());
   EXPECT_EQ(Get("eck_transport_ca.logs").mode, ResourceMode::kData);
 }
 

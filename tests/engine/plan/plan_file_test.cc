@@ -99,13 +99,15 @@ TEST_F(PlanFileTest, RealFileSystemWritesMode0600) {
 
 TEST_F(PlanFileTest, OtherFormatVersionIsRefused) {
   Value doc = PlanToFileJson(RichPlan());
-  doc["format_version"] = 2;
+  // 1: made before restart groups existed.
+  doc["format_version"] = 1;
+  doc.erase("restart_groups");
   fs_.SetFile("/plan.out", DumpJson(doc));
   Result<Plan> r = ReadPlanFile(fs_, "/plan.out");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(r.status().message(),
-            "saved plan /plan.out has format_version 2; this crosslink reads format_version 1: "
+            "saved plan /plan.out has format_version 1; this crosslink reads format_version 2: "
             "run crosslink plan again");
 }
 

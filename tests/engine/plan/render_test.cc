@@ -90,7 +90,7 @@ TEST_F(RenderTest, DestroyPlanGolden) {
   PlanOptions opts;
   opts.destroy = true;
   const std::string text = Text(MakeOk(specs, opts));
-  EXPECT_THAT(text, HasSubstr("These clusters will restart: logs\n"));
+  EXPECT_THAT(text, HasSubstr("These clusters will restart: logs (once)\n"));
   EXPECT_THAT(text, HasSubstr("Plan: 0 to add, 0 to change, 6 to destroy.\n"));
   ExpectGolden("plan_destroy.txt", text);
 }
@@ -165,7 +165,7 @@ TEST_F(RenderTest, JsonHasTheDocumentedShape) {
   Plan p = MakeOk(Expand({wider}), opts);
   const Value j = PlanToJson(p);
 
-  EXPECT_EQ(j["format_version"], 1);
+  EXPECT_EQ(j["format_version"], kPlanFormatVersion);
   EXPECT_EQ(j["state"]["serial"], 1);
   EXPECT_EQ(j["state"]["lineage"], state_.lineage);
   EXPECT_EQ(j["topology"]["file"], "topology.yaml");
@@ -191,6 +191,8 @@ TEST_F(RenderTest, JsonHasTheDocumentedShape) {
                                             "has_changes":true})"));
   EXPECT_TRUE(j["drift"].is_array());
   EXPECT_TRUE(j["restarts"].is_array());
+  EXPECT_TRUE(j["restart_groups"].is_array());
+  EXPECT_TRUE(j["restart_counts"].is_object());
   EXPECT_TRUE(j["diagnostics"].is_array());
 }
 

@@ -1,0 +1,115 @@
+#pragma once
+// Shared by the apply tests: an in-memory Backend that keeps a journal and
+// can be told to fail, and hooks that log every call as one line.
+//
+// Thread-safety: both are thread-safe (apply calls them from worker threads).
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/apply/apply.h"
+#include "state/backend.h"
+#include "state/state.h"
+
+namespace crosslink::apply::test_support {
+
+using plan::ResourceChange;
+
+// A Backend that keeps the journal in memory and can be told to fail.
+class MemoryBackend : public state::Backend {
+ public:
+  std::string Describe() const override { return "memory"; }
+  Result<std::unique_ptr<state::StateLock>> Lock(state::LockInfo) override {
+    return Status::Internal("not used by apply");
+  }
+  Result<std::optional<state::LockInfo>> LockHolder() override {
+    return std::optional<state::LockInfo>();
+  }
+  Status ForceUnlock(const std::string&) override { return Status::Ok(); }
+  Result<state::State> Load() override { return persisted_; }
+  Status RecordUpsert(const state::ResourceState& r) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fail_records_for_ == r.address) return Status::IoError("disk full");
+    journal_.push_back("upsert " + r.address);
+    return Status::Ok();
+  }
+  Status RecordRemove(const std::string& address) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fail_records_for_ == address) return Status::IoError("disk full");
+    journal_.push_back("remove " + address);
+    return Status::Ok();
+  }
+  Status Persist(state::State& s) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++persist_calls_;
+    if (!persist_error_.ok()) return persist_error_;
+    persisted_ = s;
+    return Status::Ok();
+  }
+
+  void FailRecordsFor(const std::string& address) { fail_records_for_ = address; }
+  void FailPersist(Status s) { persist_error_ = std::move(s); }
+  std::vector<std::string> journal() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return journal_;
+  }
+  int persist_calls() { return persist_calls_; }
+  const state::State& persisted() { return persisted_; }
+
+ private:
+  std::mutex mu_;
+  std::string fail_records_for_;
+  Status persist_error_;
+  std::vector<std::string> journal_;
+  int persist_calls_ = 0;
+  state::State persisted_;
+};
+
+// Thread-safe log of hook calls, one line each: "start x", "retry x 1 500ms".
+class RecordingHooks : public ApplyHooks {
+ public:
+  void OnStart(const ResourceChange& c) override { Add("start " + c.address); }
+  void OnRetry(const ResourceChange& c, int attempt, const Status&,
+               std::chrono::milliseconds delay) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    delays_.push_back(delay);
+    events_.push_back("retry " + c.address + " " + std::to_string(attempt));
+  }
+  void OnDone(const ResourceChange& c) override { Add("done " + c.address); }
+  void OnFailed(const ResourceChange& c, const Status& s) override {
+    Add("failed " + c.address + ": " + s.message());
+  }
+  void OnSkipped(const ResourceChange& c, const std::string& reason) override {
+    Add("skipped " + c.address + ": " + reason);
+  }
+  std::vector<std::string> events() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+  std::vector<std::chrono::milliseconds> delays() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return delays_;
+  }
+  std::vector<std::string> Matching(const std::string& prefix) {
+    std::vector<std::string> out;
+    for (const std::string& e : events()) {
+      if (e.rfind(prefix, 0) == 0) out.push_back(e);
+    }
+    return out;
+  }
+
+ private:
+  void Add(std::string e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.push_back(std::move(e));
+  }
+  std::mutex mu_;
+  std::vector<std::string> events_;
+  std::vector<std::chrono::milliseconds> delays_;
+};
+
+}  // namespace crosslink::apply::test_support
