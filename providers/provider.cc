@@ -123,7 +123,11 @@ std::vector<ApplyResponse> Provider::ApplyGroup(const std::vector<GroupChange>& 
         out.push_back(Delete(c.request));
         break;
       case ChangeAction::kReplace: {
-        ApplyResponse deleted = Delete(c.request);
+        // The old object is found by what it was (as the one-by-one path
+        // deletes it), the new one made from what is desired.
+        ApplyRequest del = c.request;
+        if (del.prior != nullptr) del.attributes = del.prior->attributes;
+        ApplyResponse deleted = Delete(del);
         if (!deleted.status.ok() || deleted.diagnostics.has_errors()) {
           out.push_back(std::move(deleted));
           break;

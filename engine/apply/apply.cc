@@ -1,6 +1,7 @@
 #include "engine/apply/apply.h"
 
 #include <algorithm>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -50,6 +51,21 @@ Status ResponseStatus(const Status& status, const Diagnostics& diagnostics) {
     if (!d.hint.empty()) msg += " (" + d.hint + ")";
   }
   return Status::FailedPrecondition(msg);
+}
+
+// The jitter generator of one change or restart group, derived from the
+// seed and `key` (address or group name), so that a fixed seed gives the
+// same delays whatever the thread interleaving.
+std::mt19937_64 JitterRng(uint64_t seed, const std::string& key) {
+  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
+                    static_cast<uint32_t>(std::hash<std::string>{}(key))};
+  return std::mt19937_64(seq);
+}
+
+// A retryable failure of the last allowed attempt `n`: final.
+Status GaveUp(const Status& s, int n) {
+  return Status::Error(s.code(), s.message() + " (gave up after " + std::to_string(n) +
+                                     (n == 1 ? " attempt)" : " attempts)"));
 }
 
 state::ResourceState FromSpec(const graph::ResourceSpec& spec) {
@@ -163,6 +179,9 @@ class Runner {
 
   // The work of restart group `k`: see apply.h.
   void RunGroup(size_t k);
+  // Prepare* / Record* for a member, by its action.
+  Status PrepareMember(const ResourceChange& c, Pending* p);
+  Status RecordMember(Pending* p, ApplyResponse* resp);
   // The member's final outcome: recorded for its node, counted, reported.
   void FinishMember(size_t node, const Status& s);
   Status MemberStatus(size_t node);
@@ -227,8 +246,10 @@ Status Runner::InitGroups(const std::unordered_map<std::string, size_t>& index) 
         return Status::InvalidArgument(address + " is in more than one restart group");
       }
       if (!plan::IsRestartGroupCandidate(c) || c.provider != g.provider || c.cluster != g.cluster) {
-        return Status::InvalidArgument(where + " names " + address +
-                                       ", which cannot be part of it");
+        return Status::InvalidArgument(
+            where + " names " + address +
+            ", which cannot be part of it (only managed changes of that cluster and provider "
+            "that restart it: create, update, replace or delete)");
       }
       group_of_[it->second] = static_cast<int>(groups_.size());
       group.members.push_back(it->second);
@@ -288,7 +309,14 @@ ApplySummary Runner::Run() {
   std::unordered_map<std::string, size_t> index;
   for (size_t i = 0; i < plan_.changes.size(); ++i) index.emplace(plan_.changes[i].address, i);
   Status init = InitGroups(index);
-  if (init.ok()) init = scheduler_.Init(BuildNodes(index));
+  if (!init.ok()) {
+    // Only a damaged or hand-edited plan file gets here: the planner forms
+    // valid groups.
+    init = Status::InvalidArgument(init.message() +
+                                   "; make the plan again (crosslink plan -out FILE)");
+  } else {
+    init = scheduler_.Init(BuildNodes(index));
+  }
   if (!init.ok()) {
     summary_.failures.push_back({"", "the plan cannot be applied: " + init.message()});
   } else {
@@ -559,6 +587,30 @@ Status Runner::MemberStatus(size_t node) {
   return *member_status_[node];
 }
 
+Status Runner::PrepareMember(const ResourceChange& c, Pending* p) {
+  if (c.action != ChangeAction::kDelete && !c.desired) {
+    return Status::Internal(c.address + ": the plan has no desired resource for a " +
+                            providers::ChangeActionName(c.action));
+  }
+  switch (c.action) {
+    case ChangeAction::kCreate:
+      return PrepareCreate(c, p);
+    case ChangeAction::kUpdate:
+      return PrepareUpdate(c, p);
+    case ChangeAction::kReplace:
+      return PrepareReplace(c, p);
+    default:
+      return PrepareDelete(c, p);  // InitGroups admits nothing else
+  }
+}
+
+Status Runner::RecordMember(Pending* p, ApplyResponse* resp) {
+  const ResourceChange& c = *p->change;
+  if (c.action == ChangeAction::kUpdate) return RecordUpdate(c, p, resp);
+  if (c.action == ChangeAction::kDelete) return RecordDelete(c, *p);
+  return RecordCreate(c, p, resp);  // create, and replace: a new object
+}
+
 void Runner::RunGroup(size_t k) {
   const Group& g = groups_[k];
   std::vector<size_t> members;
@@ -583,19 +635,7 @@ void Runner::RunGroup(size_t k) {
     }
     auto p = std::make_unique<Pending>();
     p->node = m;
-    Status prepared;
-    if (c.action != ChangeAction::kDelete && !c.desired) {
-      prepared = Status::Internal(c.address + ": the plan has no desired resource for a " +
-                                  providers::ChangeActionName(c.action));
-    } else if (c.action == ChangeAction::kCreate) {
-      prepared = PrepareCreate(c, p.get());
-    } else if (c.action == ChangeAction::kUpdate) {
-      prepared = PrepareUpdate(c, p.get());
-    } else if (c.action == ChangeAction::kReplace) {
-      prepared = PrepareReplace(c, p.get());
-    } else {
-      prepared = PrepareDelete(c, p.get());
-    }
+    Status prepared = PrepareMember(c, p.get());
     if (!prepared.ok()) {
       FinishMember(m, prepared);
       continue;
@@ -603,10 +643,8 @@ void Runner::RunGroup(size_t k) {
     pending.push_back(std::move(p));
   }
 
-  // Same backoff as Retrying; one generator per group (see there).
-  std::seed_seq seq{static_cast<uint32_t>(seed_), static_cast<uint32_t>(seed_ >> 32),
-                    static_cast<uint32_t>(std::hash<std::string>{}(g.name))};
-  std::mt19937_64 rng(seq);
+  // Same backoff as Retrying, one generator per group.
+  std::mt19937_64 rng = JitterRng(seed_, g.name);
   std::uniform_real_distribution<double> jitter(0.0, 1.0);
   const int max_attempts = std::max(opts_.max_attempts, 1);
   for (int n = 1; !pending.empty(); ++n) {
@@ -618,17 +656,25 @@ void Runner::RunGroup(size_t k) {
     spdlog::debug("apply: {}: ApplyGroup of {} changes via provider {} (attempt {})", g.name,
                   changes.size(), provider->name(), n);
     std::vector<ApplyResponse> responses;
+    std::string broken;  // why the answer cannot be used
     try {
       responses = provider->ApplyGroup(changes);
+    } catch (const std::exception& e) {
+      broken = std::string("threw an exception (") + e.what() + ")";
     } catch (...) {
-      responses.clear();
+      broken = "threw an exception";
     }
-    if (responses.size() != changes.size()) {
+    if (broken.empty() && responses.size() != changes.size()) {
+      broken = "answered " + std::to_string(responses.size()) + " results for " +
+               std::to_string(changes.size()) + " changes";
+    }
+    if (!broken.empty()) {
+      // A provider bug: which members it applied is unknown; the next plan
+      // reads them again.
       for (const auto& p : pending) {
-        FinishMember(p->node, Status::Internal("provider \"" + provider->name() + "\" answered " +
-                                               std::to_string(responses.size()) + " results for " +
-                                               std::to_string(changes.size()) + " changes of the " +
-                                               g.name));
+        FinishMember(p->node, Status::Internal("provider \"" + provider->name() + "\" " + broken +
+                                               " in the " + g.name +
+                                               "; run plan again to see what was applied"));
       }
       return;
     }
@@ -636,19 +682,11 @@ void Runner::RunGroup(size_t k) {
     for (size_t i = 0; i < pending.size(); ++i) {
       Pending& p = *pending[i];
       const ResourceChange& c = *p.change;
-      ApplyResponse& resp = responses[i];
-      Status s = ResponseStatus(resp.status, resp.diagnostics);
+      Status s = ResponseStatus(responses[i].status, responses[i].diagnostics);
       if (s.ok()) {
         spdlog::debug("apply: {} {} succeeded in {} (attempt {})", c.address,
                       providers::ChangeActionName(c.action), g.name, n);
-        if (c.action == ChangeAction::kUpdate) {
-          s = RecordUpdate(c, &p, &resp);
-        } else if (c.action == ChangeAction::kDelete) {
-          s = RecordDelete(c, p);
-        } else {
-          s = RecordCreate(c, &p, &resp);  // create, and replace: a new object
-        }
-        FinishMember(p.node, s);
+        FinishMember(p.node, RecordMember(&p, &responses[i]));
         continue;
       }
       spdlog::debug("apply: {} {} attempt {} failed in {}{}: {}", c.address,
@@ -657,18 +695,14 @@ void Runner::RunGroup(size_t k) {
       if (s.retryable() && n < max_attempts) {
         p.last = s;
         retry.push_back(std::move(pending[i]));
-      } else if (s.retryable()) {
-        FinishMember(p.node, Status::Error(s.code(), s.message() + " (gave up after " +
-                                                         std::to_string(n) +
-                                                         (n == 1 ? " attempt)" : " attempts)")));
       } else {
-        FinishMember(p.node, s);
+        FinishMember(p.node, s.retryable() ? GaveUp(s, n) : s);
       }
     }
     if (retry.empty()) break;
     std::chrono::milliseconds delay = BackoffDelay(opts_, n, jitter(rng));
-    spdlog::debug("apply: {}: retry {} of {} for {} changes in {} ms", g.name, n + 1,
-                  max_attempts, retry.size(), delay.count());
+    spdlog::debug("apply: {}: retry {} of {} for {} changes in {} ms", g.name, n + 1, max_attempts,
+                  retry.size(), delay.count());
     for (const auto& p : retry) hooks_->OnRetry(*p->change, n, p->last, delay);
     clock_.Sleep(delay);
     pending = std::move(retry);
@@ -706,11 +740,7 @@ Status Runner::DoRead(const ResourceChange& c, providers::Provider* provider) {
 }
 
 Status Runner::Retrying(const ResourceChange& c, const std::function<Status()>& attempt) {
-  // One generator per change, derived from the seed and the address, so a
-  // fixed seed gives the same delays whatever the thread interleaving.
-  std::seed_seq seq{static_cast<uint32_t>(seed_), static_cast<uint32_t>(seed_ >> 32),
-                    static_cast<uint32_t>(std::hash<std::string>{}(c.address))};
-  std::mt19937_64 rng(seq);
+  std::mt19937_64 rng = JitterRng(seed_, c.address);
   std::uniform_real_distribution<double> jitter(0.0, 1.0);
   int max_attempts = std::max(opts_.max_attempts, 1);
   for (int n = 1;; ++n) {
@@ -724,11 +754,7 @@ Status Runner::Retrying(const ResourceChange& c, const std::function<Status()>& 
                     s.message());
     }
     if (s.ok() || !s.retryable() || n >= max_attempts) {
-      if (!s.ok() && s.retryable()) {
-        return Status::Error(s.code(), s.message() + " (gave up after " + std::to_string(n) +
-                                           (n == 1 ? " attempt)" : " attempts)"));
-      }
-      return s;
+      return !s.ok() && s.retryable() ? GaveUp(s, n) : s;
     }
     std::chrono::milliseconds delay = BackoffDelay(opts_, n, jitter(rng));
     spdlog::debug("apply: {} retry {} of {} in {} ms", c.address, n + 1, max_attempts,

@@ -1,9 +1,10 @@
 #pragma once
 // crosslink::http: the one HTTP client of the project (DESIGN decision 2),
 // on libcurl: TLS verification on (off only for an explicit kubeconfig
-// insecure-skip-tls-verify), extra CA bundles, client
-// certificates (verification on unless insecure_skip_verify), connection reuse, timeouts, retries with backoff and jitter on
-// 429/502/503/504 and connection errors (Retry-After honoured).
+// insecure-skip-tls-verify: ClientOptions::insecure_skip_verify), extra CA
+// bundles, client certificates, connection reuse, timeouts, retries with
+// backoff and jitter on 429/502/503/504 and connection errors (Retry-After
+// honoured).
 //
 // HttpClient is the seam: providers take an HttpClient&, tests give a fake.
 // Thread-safety: a CurlClient may be used from many threads at once (each call

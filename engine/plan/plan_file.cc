@@ -207,14 +207,16 @@ ResourceChange ChangeFromJson(const Value& j) {
   return c;
 }
 
-RestartGroup RestartGroupFromJson(const Value& j) {
+RestartGroup RestartGroupFromJson(const Value& j, size_t index) {
   RestartGroup g;
   try {
     g.provider = Str(j, "provider");
     g.cluster = Str(j, "cluster");
     g.members = Strings(j, "members");
   } catch (const FormatError& e) {
-    throw FormatError{"restart group of cluster \"" + g.cluster + "\": " + e.message};
+    const std::string of =
+        g.cluster.empty() ? "" : " (restart group of cluster \"" + g.cluster + "\")";
+    throw FormatError{"restart_groups[" + std::to_string(index) + "]" + of + ": " + e.message};
   }
   return g;
 }
@@ -275,7 +277,9 @@ Plan PlanFromJsonOrThrow(const Value& doc) {
   plan.restarts = Strings(doc, "restarts");
   const Value& groups = Field(doc, "restart_groups");
   if (!groups.is_array()) throw FormatError{"field \"restart_groups\" must be an array"};
-  for (const auto& j : groups) plan.restart_groups.push_back(RestartGroupFromJson(j));
+  for (size_t i = 0; i < groups.size(); ++i) {
+    plan.restart_groups.push_back(RestartGroupFromJson(groups[i], i));
+  }
   plan.diagnostics = DiagnosticsFromJson(Field(doc, "diagnostics"));
   return plan;
 }

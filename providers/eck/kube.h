@@ -10,9 +10,8 @@
 //     an unknown context is kNotFound naming the file and the contexts it has;
 //   - cluster: `server`, `certificate-authority-data` (base64 PEM) or
 //     `certificate-authority` (a file, relative to the kubeconfig's directory),
-//     `insecure-skip-tls-verify` read only when explicitly true (crosslink::http
-//     always verifies, so such a client refuses every call with
-//     kFailedPrecondition asking for the cluster's CA), `tls-server-name`
+//     `insecure-skip-tls-verify` honoured only when explicitly true (and
+//     refused together with a CA, as kubectl does), `tls-server-name`
 //     (the URL carries that name and ClientOptions.resolve pins the server's
 //     address, so SNI and verification use it);
 //   - user: `token`, `tokenFile`, `client-certificate(-data)` +

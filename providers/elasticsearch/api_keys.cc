@@ -30,7 +30,7 @@ Value NormalizeEntry(const Value& entry, bool search) {
   Value names = entry.value("names", Value::array());
   if (names.is_string()) names = Value::array({names});
   out["names"] = names;
-  out["allow_restricted_indices"] = entry.value("allow_restricted_indices", false);
+  out["allow_restricted_indices"] = JsonBool(entry, "allow_restricted_indices", false);
   if (search) {
     for (const char* k : {"field_security", "query"}) {
       if (entry.contains(k) && !entry[k].is_null() && !(entry[k].is_object() && entry[k].empty())) {
@@ -54,7 +54,7 @@ Value KeyBody(const Value& attributes, bool with_name) {
   Value metadata = DesiredMetadata(attributes);
   metadata["config-hash"] = AccessHash(access);
   Value body = {{"access", access}, {"metadata", metadata}};
-  if (with_name) body["name"] = attributes.value("name", "");
+  if (with_name) body["name"] = JsonString(attributes, "name");
   return body;
 }
 
@@ -66,12 +66,6 @@ struct LiveKey {
   Value metadata;
 };
 
-std::string MetaString(const Value& metadata, const char* key) {
-  return metadata.is_object() && metadata.contains(key) && metadata[key].is_string()
-             ? metadata[key].get<std::string>()
-             : "";
-}
-
 LiveObject ToLive(const LiveKey& k) {
   LiveObject live;
   live.exists = true;
@@ -80,7 +74,7 @@ LiveObject ToLive(const LiveKey& k) {
   live.attributes = {
       {"name", k.name}, {"access", NormalizeAccess(k.access)}, {"metadata", metadata}};
   live.outputs = {{"id", k.id}, {"name", k.name}};
-  live.managed_by_crosslink = MetaString(k.metadata, kManagedByKey) == kManagedByValue;
+  live.managed_by_crosslink = JsonString(k.metadata, kManagedByKey) == kManagedByValue;
   return live;
 }
 
@@ -122,15 +116,13 @@ Result<std::vector<LiveKey>> QueryKeys(const ClusterClient& client, Clock& clock
   const Value& keys =
       reply->json.is_object() ? reply->json.value("api_keys", Value::array()) : Value::array();
   for (const Value& k : keys) {
-    if (!k.is_object() || k.value("invalidated", false)) continue;
-    if (k.contains("expiration") && k["expiration"].is_number() &&
-        k["expiration"].get<int64_t>() <= now) {
-      continue;
-    }
+    if (!k.is_object() || JsonBool(k, "invalidated", false)) continue;
+    const int64_t expiration = JsonInt(k, "expiration", 0);
+    if (expiration > 0 && expiration <= now) continue;
     LiveKey key;
-    key.id = k.value("id", "");
-    key.name = k.value("name", "");
-    key.creation = k.value("creation", int64_t{0});
+    key.id = JsonString(k, "id");
+    key.name = JsonString(k, "name");
+    key.creation = JsonInt(k, "creation", 0);
     key.access = k.value("access", Value::object());
     key.metadata = k.value("metadata", Value::object());
     if (!key.id.empty()) out.push_back(std::move(key));
@@ -139,23 +131,17 @@ Result<std::vector<LiveKey>> QueryKeys(const ClusterClient& client, Clock& clock
 }
 
 std::string PriorId(const state::ResourceState* prior) {
-  if (prior == nullptr || !prior->outputs.is_object()) return "";
-  auto it = prior->outputs.find("id");
-  return it != prior->outputs.end() && it->is_string() ? it->get<std::string>() : "";
+  return prior != nullptr ? JsonString(prior->outputs, "id") : "";
+}
+
+// "es_cross_cluster_api_key.<local>.<alias>" -> "crosslink-<local>-<alias>".
+std::string DefaultKeyName(const std::string& address) {
+  auto parts = AddressParts(address);
+  return parts.size() == 3 ? "crosslink-" + parts[1] + "-" + parts[2] : std::string();
 }
 
 std::string KeyName(const ApplyRequest& req) {
-  std::string address = ApplyAddress(req);
-  auto parts = AddressParts(address);
-  std::string fallback =
-      parts.size() == 3 ? "crosslink-" + parts[1] + "-" + parts[2] : std::string();
-  return ApplyString(req, address, "name", fallback);
-}
-
-ApplyResponse Fail(Status s) {
-  ApplyResponse r;
-  r.status = std::move(s);
-  return r;
+  return ApplyString(req, "name", DefaultKeyName(ApplyAddress(req)));
 }
 
 }  // namespace
@@ -181,10 +167,7 @@ Status ReadApiKeys(const ClusterClient& client, const std::vector<const ReadItem
 
   std::vector<bool> used(keys->size(), false);
   for (const ReadItem* item : items) {
-    auto parts = AddressParts(item->address);
-    std::string fallback =
-        parts.size() == 3 ? "crosslink-" + parts[1] + "-" + parts[2] : std::string();
-    const std::string name = ItemString(*item, "name", fallback);
+    const std::string name = ItemString(*item, "name", DefaultKeyName(item->address));
     const std::string prior_id = PriorId(item->prior);
     int chosen = -1;
     std::vector<int> matches;
@@ -208,8 +191,8 @@ Status ReadApiKeys(const ClusterClient& client, const std::vector<const ReadItem
   for (size_t i = keys->size(); i-- > 0;) {  // newest first
     if (used[i]) continue;
     const LiveKey& k = (*keys)[i];
-    const std::string local = MetaString(k.metadata, "local");
-    const std::string alias = MetaString(k.metadata, "alias");
+    const std::string local = JsonString(k.metadata, "local");
+    const std::string alias = JsonString(k.metadata, "alias");
     if (!ValidNamePart(local) || !ValidNamePart(alias)) {
       out->diagnostics.Warning(
           SourceLocation{}, "",
@@ -234,7 +217,7 @@ PlanResponse PlanApiKey(const PlanRequest& req) {
   PlanResponse resp;
   const Value& live = req.live->attributes;
   const Value& want = req.attributes;
-  if (want.value("name", "") != live.value("name", "")) {
+  if (JsonString(want, "name") != JsonString(live, "name")) {
     // The update API cannot rename a key.
     resp.action = ChangeAction::kReplace;
     resp.requires_replace.push_back("name");
@@ -252,7 +235,7 @@ PlanResponse PlanApiKey(const PlanRequest& req) {
 ApplyResponse CreateApiKey(const ClusterClient& client, const ApplyRequest& req) {
   const std::string name = KeyName(req);
   if (!client.endpoint().has_user_credentials()) {
-    return Fail(Status::FailedPrecondition(
+    return Failed(Status::FailedPrecondition(
         "cannot create the cross-cluster API key '" + name + "' on cluster \"" + client.cluster() +
         "\": Elasticsearch accepts only user credentials (not an API key) for this; set "
         "credentials.username/password for cluster \"" +
@@ -263,13 +246,13 @@ ApplyResponse CreateApiKey(const ClusterClient& client, const ApplyRequest& req)
   Result<EsReply> reply =
       client.Expect("create the cross-cluster API key '" + name + "'", kPrivilege, "POST",
                     "/_security/cross_cluster/api_key", KeyBody(attrs, true));
-  if (!reply.ok()) return Fail(reply.status());
+  if (!reply.ok()) return Failed(reply.status());
   const Value& j = reply->json;
   if (!j.is_object() || !j.contains("id") || !j["id"].is_string() || !j.contains("encoded") ||
       !j["encoded"].is_string()) {
-    return Fail(Status::Internal("cluster \"" + client.cluster() +
-                                 "\": the create cross-cluster API key response has no id or "
-                                 "encoded value"));
+    return Failed(Status::Internal("cluster \"" + client.cluster() +
+                                   "\": the create cross-cluster API key response has no id or "
+                                   "encoded value"));
   }
   ApplyResponse r;
   r.result.exists = true;
@@ -288,25 +271,25 @@ ApplyResponse UpdateApiKey(const ClusterClient& client, const ApplyRequest& req,
   if (id.empty()) {
     // Adopting a key the state did not know: find it by name.
     Result<std::vector<LiveKey>> keys = QueryKeys(client, clock, name);
-    if (!keys.ok()) return Fail(keys.status());
+    if (!keys.ok()) return Failed(keys.status());
     if (keys->empty()) {
-      return Fail(Status::NotFound("cluster \"" + client.cluster() +
-                                   "\": no active crosslink API key named '" + name +
-                                   "' to update (it was invalidated or expired meanwhile)"));
+      return Failed(Status::NotFound("cluster \"" + client.cluster() +
+                                     "\": no active crosslink API key named '" + name +
+                                     "' to update (it was invalidated or expired meanwhile)"));
     }
     id = keys->back().id;
   }
   if (!client.endpoint().has_user_credentials()) {
-    return Fail(Status::FailedPrecondition("cannot update the cross-cluster API key '" + name +
-                                           "' on cluster \"" + client.cluster() +
-                                           "\": only its owner user can (not an API key); set "
-                                           "credentials.username/password for cluster \"" +
-                                           client.cluster() + "\""));
+    return Failed(Status::FailedPrecondition("cannot update the cross-cluster API key '" + name +
+                                             "' on cluster \"" + client.cluster() +
+                                             "\": only its owner user can (not an API key); set "
+                                             "credentials.username/password for cluster \"" +
+                                             client.cluster() + "\""));
   }
   Result<EsReply> reply = client.Expect(
       "update the cross-cluster API key '" + name + "' (id " + id + ")", kPrivilege, "PUT",
       "/_security/cross_cluster/api_key/" + http::UrlEncode(id), KeyBody(req.attributes, false));
-  if (!reply.ok()) return Fail(reply.status());
+  if (!reply.ok()) return Failed(reply.status());
   ApplyResponse r;
   r.result.exists = true;
   r.result.managed_by_crosslink = true;
@@ -325,7 +308,7 @@ ApplyResponse DeleteApiKey(const ClusterClient& client, const ApplyRequest& req,
     ids.push_back(id);
   } else {
     Result<std::vector<LiveKey>> keys = QueryKeys(client, clock, name);
-    if (!keys.ok()) return Fail(keys.status());
+    if (!keys.ok()) return Failed(keys.status());
     for (const LiveKey& k : *keys) ids.push_back(k.id);
   }
   ApplyResponse r;
@@ -333,19 +316,19 @@ ApplyResponse DeleteApiKey(const ClusterClient& client, const ApplyRequest& req,
   Result<EsReply> reply =
       client.Expect("invalidate the cross-cluster API key '" + name + "'", kPrivilege, "DELETE",
                     "/_security/api_key", Value{{"ids", ids}}, 404);
-  if (!reply.ok()) return Fail(reply.status());
+  if (!reply.ok()) return Failed(reply.status());
   if (reply->status == 404) return r;  // unknown id: nothing to invalidate
   const Value& j = reply->json;
-  if (j.is_object() && j.value("error_count", 0) > 0) {
+  if (JsonInt(j, "error_count", 0) > 0) {
     std::string details;
     for (const Value& e : j.value("error_details", Value::array())) {
       details += (details.empty() ? "" : "; ") + EsErrorReason(Value{{"error", e}});
     }
     if (details.find("not found") == std::string::npos &&
         details.find("no such") == std::string::npos) {
-      return Fail(Status::FailedPrecondition("cluster \"" + client.cluster() +
-                                             "\": invalidating API key '" + name +
-                                             "' failed: " + details));
+      return Failed(Status::FailedPrecondition("cluster \"" + client.cluster() +
+                                               "\": invalidating API key '" + name +
+                                               "' failed: " + details));
     }
   }
   return r;

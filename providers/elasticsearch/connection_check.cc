@@ -13,17 +13,7 @@ namespace {
 
 constexpr char kPrivilege[] = "monitor";
 
-std::string AliasOf(const std::string& address, const Value& attrs) {
-  if (attrs.is_object() && attrs.contains("alias") && attrs["alias"].is_string()) {
-    return attrs["alias"].get<std::string>();
-  }
-  auto parts = AddressParts(address);
-  return parts.size() == 3 ? parts[2] : "";
-}
-
-bool ExpectCredentials(const Value& attrs) {
-  return attrs.is_object() && attrs.value("expect_credentials", false);
-}
+bool ExpectCredentials(const Value& attrs) { return JsonBool(attrs, "expect_credentials", false); }
 
 Result<Value> RemoteInfo(const ClusterClient& client) {
   Result<EsReply> reply =
@@ -54,11 +44,9 @@ Status ReadConnectionChecks(const ClusterClient& client, const std::vector<const
   Result<Value> info = RemoteInfo(client);
   if (!info.ok()) return info.status();
   for (const ReadItem* item : items) {
-    const Value& attrs = item->desired != nullptr ? item->desired->attributes
-                         : item->prior != nullptr ? item->prior->attributes
-                                                  : Value::object();
-    RemoteObservation o = ObserveRemote(*info, client.cluster(), AliasOf(item->address, attrs),
-                                        ExpectCredentials(attrs));
+    const Value& attrs = ItemAttributes(*item);
+    RemoteObservation o = ObserveRemote(
+        *info, client.cluster(), NameOf(item->address, attrs, "alias"), ExpectCredentials(attrs));
     out->objects[item->address] = ToLive(o);
   }
   return Status::Ok();
@@ -80,7 +68,7 @@ ApplyResponse RunConnectionCheck(const ClusterClient& client, const ApplyRequest
                                  std::chrono::milliseconds timeout,
                                  std::chrono::milliseconds poll_interval) {
   const std::string address = ApplyAddress(req);
-  const std::string alias = AliasOf(address, req.attributes);
+  const std::string alias = NameOf(address, req.attributes, "alias");
   const bool expect = ExpectCredentials(req.attributes);
   ApplyResponse r;
   const auto deadline = clock.Now() + timeout;

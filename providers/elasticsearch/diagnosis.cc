@@ -2,6 +2,8 @@
 
 #include <functional>
 
+#include "providers/elasticsearch/es_client.h"
+
 namespace crosslink::providers::elasticsearch {
 
 namespace {
@@ -131,11 +133,11 @@ RemoteObservation ObserveRemote(const Value& remote_info, const std::string& loc
   }
   const Value& info = remote_info[alias];
   o.present = true;
-  o.mode = info.value("mode", "sniff");
-  o.connected = info.value("connected", false);
+  o.mode = JsonString(info, "mode", "sniff");
+  o.connected = JsonBool(info, "connected", false);
   o.has_credentials =
       info.contains("cluster_credentials") && !info["cluster_credentials"].is_null();
-  o.server_name = info.value("server_name", "");
+  o.server_name = JsonString(info, "server_name");
   if (info.contains("proxy_address") && info["proxy_address"].is_string()) {
     o.address = info["proxy_address"].get<std::string>();
   } else if (info.contains("seeds") && info["seeds"].is_array()) {

@@ -89,7 +89,7 @@ class ElasticsearchProvider : public Provider {
     std::string type, cluster;
     if (!Target(req, &type, &cluster)) return Bad(req, "delete");
     Result<const ClusterClient*> client = ClientFor(cluster);
-    if (!client.ok()) return Fail(client.status());
+    if (!client.ok()) return Failed(client.status());
     if (type == kApiKeyType) return DeleteApiKey(**client, req, *clock_);
     if (type == kRemoteClusterType) return DeleteRemoteCluster(**client, req);
     if (type == kRoleType) return DeleteRole(**client, req);
@@ -102,7 +102,7 @@ class ElasticsearchProvider : public Provider {
     std::string type, cluster;
     if (!Target(req, &type, &cluster)) return Bad(req, update ? "update" : "create");
     Result<const ClusterClient*> client = ClientFor(cluster);
-    if (!client.ok()) return Fail(client.status());
+    if (!client.ok()) return Failed(client.status());
     const ClusterClient& c = **client;
     if (type == kApiKeyType) return update ? UpdateApiKey(c, req, *clock_) : CreateApiKey(c, req);
     if (type == kRemoteClusterType) return PutRemoteCluster(c, req);
@@ -124,15 +124,9 @@ class ElasticsearchProvider : public Provider {
     return !type->empty();
   }
 
-  static ApplyResponse Fail(Status s) {
-    ApplyResponse r;
-    r.status = std::move(s);
-    return r;
-  }
-
   static ApplyResponse Bad(const ApplyRequest& req, const std::string& what) {
-    return Fail(Status::Internal("elasticsearch provider cannot " + what + " " + ApplyAddress(req) +
-                                 ": unknown resource type"));
+    return Failed(Status::Internal("elasticsearch provider cannot " + what + " " +
+                                   ApplyAddress(req) + ": unknown resource type"));
   }
 
   // The client of `cluster`, resolved once and cached.

@@ -14,6 +14,10 @@ Result<EsReply> ClusterClient::Call(const std::string& method, const std::string
   request.method = method;
   request.url = endpoint_.url + path_and_query;
   request.headers = {{"Accept", "application/json"}};
+  // POSTs that only read or converge (the API-key query, a keystore reload)
+  // are safe to send again after a 429/5xx; creating a key is not.
+  request.idempotent = path_and_query.rfind("/_security/_query/", 0) == 0 ||
+                       path_and_query.find("/reload_secure_settings") != std::string::npos;
   if (!body.is_null()) {
     request.body = DumpJson(body);
     request.headers.emplace_back("Content-Type", "application/json");
@@ -50,18 +54,36 @@ Result<EsReply> ClusterClient::Call(const std::string& method, const std::string
   return reply;
 }
 
+std::string JsonString(const Value& obj, const char* key, const std::string& fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+bool JsonBool(const Value& obj, const char* key, bool fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+int64_t JsonInt(const Value& obj, const char* key, int64_t fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_number()) return fallback;
+  return it->is_number_float() ? static_cast<int64_t>(it->get<double>()) : it->get<int64_t>();
+}
+
 std::string EsErrorReason(const Value& json) {
   if (!json.is_object() || !json.contains("error")) return "";
   const Value& error = json["error"];
   if (error.is_string()) return error.get<std::string>();
-  if (!error.is_object()) return "";
-  std::string out = error.value("type", "");
-  std::string reason = error.value("reason", "");
+  std::string out = JsonString(error, "type");
+  const std::string reason = JsonString(error, "reason");
   if (!reason.empty()) out += (out.empty() ? "" : ": ") + reason;
-  if (error.contains("caused_by") && error["caused_by"].is_object()) {
-    std::string cause = error["caused_by"].value("reason", "");
-    if (!cause.empty() && cause != reason) out += " (caused by: " + cause + ")";
-  }
+  const std::string cause = error.is_object() && error.contains("caused_by")
+                                ? JsonString(error["caused_by"], "reason")
+                                : "";
+  if (!cause.empty() && cause != reason) out += " (caused by: " + cause + ")";
   return out;
 }
 
@@ -77,9 +99,13 @@ Status ClusterClient::ErrorFor(const std::string& what, const std::string& privi
                                       " were rejected (check credentials.* of the cluster: " +
                                       endpoint_.description + ")" + detail);
     case 403:
-      return Status::PermissionDenied(who + " refused to " + what + " (" + status + detail +
-                                      "): the user needs the " + privilege +
-                                      " cluster privilege (and a license that allows the feature)");
+      return Status::PermissionDenied(
+          who + " refused to " + what + " (" + status + detail +
+          "): " + (endpoint_.has_user_credentials() ? "the user" : "the API key") + " needs the " +
+          privilege + " cluster privilege (and a license that allows the feature)");
+    case 400:
+      return Status::InvalidArgument(who + " rejected the request to " + what + " (" + status +
+                                     detail + "): check the resource's attributes");
     case 404:
       return Status::NotFound(who + ": cannot " + what + " (" + status + detail + ")");
     case 409:

@@ -2,12 +2,14 @@
 // ClusterClient: one cluster's Elasticsearch REST API as the provider uses
 // it: authenticated JSON calls, and the translation of failures into
 // Statuses that name the cluster and say what to check (401: credentials,
-// 403: the missing privilege, no answer: the URL, TLS: the CA).
+// 403: the missing privilege, 400: the resource's attributes, no answer:
+// the URL, TLS: the CA).
 //
 // Secrets: the Authorization header is built from the Endpoint's Secrets;
 // no message ever includes a request or response body.
 // Thread-safety: thread-safe (the HttpClient is).
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -59,5 +61,12 @@ class ClusterClient {
 // "type: reason (caused by: ...)" of an Elasticsearch error body; "" when the
 // body has no error object.
 std::string EsErrorReason(const Value& json);
+
+// Non-throwing reads of one field of a JSON object (Elasticsearch replies,
+// resource attributes): `fallback` when `obj` is not an object, has no `key`,
+// or holds another type there (nlohmann's value() would throw).
+std::string JsonString(const Value& obj, const char* key, const std::string& fallback = "");
+bool JsonBool(const Value& obj, const char* key, bool fallback);
+int64_t JsonInt(const Value& obj, const char* key, int64_t fallback);
 
 }  // namespace crosslink::providers::elasticsearch

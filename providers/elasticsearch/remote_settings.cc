@@ -66,11 +66,7 @@ Value FromSettingString(const std::string& key, const Value& v) {
 }
 
 std::string AliasOf(const std::string& address, const Value& attrs) {
-  if (attrs.is_object() && attrs.contains("alias") && attrs["alias"].is_string()) {
-    return attrs["alias"].get<std::string>();
-  }
-  auto parts = AddressParts(address);
-  return parts.size() == 3 ? parts[2] : "";
+  return NameOf(address, attrs, "alias");
 }
 
 // True when every literal desired key has the same value in `live`.
@@ -95,12 +91,6 @@ Result<Value> ReadFlat(const ClusterClient& client) {
   return Value::object();
 }
 
-ApplyResponse Fail(Status s) {
-  ApplyResponse r;
-  r.status = std::move(s);
-  return r;
-}
-
 }  // namespace
 
 Value RemoteAttributesFromSettings(const Value& flat_persistent, const std::string& alias) {
@@ -121,7 +111,7 @@ Value RemoteAttributesFromSettings(const Value& flat_persistent, const std::stri
 Value RemoteSettingsBody(const std::string& alias, const Value& desired, const Value& previous) {
   Value settings = Value::object();
   const std::string prefix = Prefix(alias);
-  const std::string mode = desired.value("mode", "sniff");
+  const std::string mode = JsonString(desired, "mode", "sniff");
   for (const std::string& k : mode == "proxy" ? SniffOnly() : ProxyOnly()) {
     settings[prefix + k] = nullptr;
   }
@@ -143,10 +133,7 @@ Status ReadRemoteClusters(const ClusterClient& client, const std::vector<const R
   Result<Value> flat = ReadFlat(client);
   if (!flat.ok()) return flat.status();
   for (const ReadItem* item : items) {
-    const Value& attrs = item->desired != nullptr ? item->desired->attributes
-                         : item->prior != nullptr ? item->prior->attributes
-                                                  : Value::object();
-    const std::string alias = AliasOf(item->address, attrs);
+    const std::string alias = AliasOf(item->address, ItemAttributes(*item));
     LiveObject live;
     live.attributes = RemoteAttributesFromSettings(*flat, alias);
     live.exists = !live.attributes.empty();
@@ -185,13 +172,13 @@ ApplyResponse PutRemoteCluster(const ClusterClient& client, const ApplyRequest& 
   const std::string address = ApplyAddress(req);
   const std::string alias = AliasOf(address, req.attributes);
   if (HasRef(req.attributes)) {
-    return Fail(Status::Internal(address + ": attributes still hold unresolved references"));
+    return Failed(Status::Internal(address + ": attributes still hold unresolved references"));
   }
   const Value previous = req.prior != nullptr ? req.prior->attributes : Value::object();
   Result<EsReply> reply =
       client.Expect("set the cluster.remote." + alias + ".* settings", kPrivilege, "PUT",
                     "/_cluster/settings", RemoteSettingsBody(alias, req.attributes, previous));
-  if (!reply.ok()) return Fail(reply.status());
+  if (!reply.ok()) return Failed(reply.status());
   ApplyResponse r;
   r.result.exists = true;
   r.result.managed_by_crosslink = true;
@@ -204,7 +191,7 @@ ApplyResponse DeleteRemoteCluster(const ClusterClient& client, const ApplyReques
   const Value& attrs = req.prior != nullptr ? req.prior->attributes : req.attributes;
   const std::string alias = AliasOf(address, attrs);
   Result<Value> flat = ReadFlat(client);
-  if (!flat.ok()) return Fail(flat.status());
+  if (!flat.ok()) return Failed(flat.status());
   Value nulls = Value::object();
   const std::string prefix = Prefix(alias);
   for (auto it = flat->begin(); it != flat->end(); ++it) {
@@ -215,7 +202,7 @@ ApplyResponse DeleteRemoteCluster(const ClusterClient& client, const ApplyReques
   Result<EsReply> reply =
       client.Expect("remove the cluster.remote." + alias + ".* settings", kPrivilege, "PUT",
                     "/_cluster/settings", Value{{"persistent", nulls}});
-  if (!reply.ok()) return Fail(reply.status());
+  if (!reply.ok()) return Failed(reply.status());
   return r;
 }
 

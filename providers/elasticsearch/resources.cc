@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <cstdio>
+#include <utility>
 
 #include "engine/graph/resource.h"
 #include "providers/elasticsearch/resources.h"
@@ -22,36 +23,46 @@ std::vector<std::string> AddressParts(const std::string& address) {
   return out;
 }
 
-namespace {
-std::string StringAt(const Value& attrs, const std::string& key) {
-  if (!attrs.is_object()) return "";
-  auto it = attrs.find(key);
-  return it != attrs.end() && it->is_string() ? it->get<std::string>() : "";
-}
-}  // namespace
-
-std::string ItemString(const ReadItem& item, const std::string& key, const std::string& fallback) {
+std::string ItemString(const ReadItem& item, const char* key, const std::string& fallback) {
   if (item.desired != nullptr) {
-    std::string v = StringAt(item.desired->attributes, key);
+    std::string v = JsonString(item.desired->attributes, key);
     if (!v.empty()) return v;
   }
   if (item.prior != nullptr) {
-    std::string v = StringAt(item.prior->attributes, key);
+    std::string v = JsonString(item.prior->attributes, key);
     if (!v.empty()) return v;
   }
   return fallback;
 }
 
-std::string ApplyString(const ApplyRequest& req, const std::string& address, const std::string& key,
-                        const std::string& fallback) {
-  (void)address;
-  std::string v = StringAt(req.attributes, key);
+std::string ApplyString(const ApplyRequest& req, const char* key, const std::string& fallback) {
+  std::string v = JsonString(req.attributes, key);
   if (!v.empty()) return v;
   if (req.prior != nullptr) {
-    v = StringAt(req.prior->attributes, key);
+    v = JsonString(req.prior->attributes, key);
     if (!v.empty()) return v;
   }
   return fallback;
+}
+
+const Value& ItemAttributes(const ReadItem& item) {
+  static const Value kEmpty = Value::object();
+  if (item.desired != nullptr) return item.desired->attributes;
+  if (item.prior != nullptr) return item.prior->attributes;
+  return kEmpty;
+}
+
+std::string NameOf(const std::string& address, const Value& attrs, const char* key) {
+  std::string v = JsonString(attrs, key);
+  if (!v.empty()) return v;
+  auto parts = AddressParts(address);
+  return parts.size() == 3 ? parts[2] : "";
+}
+
+ApplyResponse Failed(Status s) {
+  ApplyResponse r;
+  r.status = std::move(s);
+  return r;
 }
 
 std::string ApplyAddress(const ApplyRequest& req) {

@@ -33,9 +33,16 @@ inline constexpr char kManagedByValue[] = "crosslink";
 std::vector<std::string> AddressParts(const std::string& address);
 // The string attribute `key` of the desired spec, else of the prior state,
 // else `fallback`.
-std::string ItemString(const ReadItem& item, const std::string& key, const std::string& fallback);
-std::string ApplyString(const ApplyRequest& req, const std::string& address, const std::string& key,
-                        const std::string& fallback);
+std::string ItemString(const ReadItem& item, const char* key, const std::string& fallback);
+std::string ApplyString(const ApplyRequest& req, const char* key, const std::string& fallback);
+// The attributes a Read item is looked up by: the desired spec's, else the
+// prior state's, else an empty object.
+const Value& ItemAttributes(const ReadItem& item);
+// The string attribute `key` of `attrs`, else the last part of a
+// "<type>.<cluster>.<name>" address, else "".
+std::string NameOf(const std::string& address, const Value& attrs, const char* key);
+// An ApplyResponse that failed with `s`.
+ApplyResponse Failed(Status s);
 // The address of the resource an ApplyRequest acts on.
 std::string ApplyAddress(const ApplyRequest& req);
 // True when `v` holds a reference object (known only at apply time).

@@ -44,16 +44,20 @@ Value NormalizeIndices(const Value& list) {
 }
 
 std::string RoleName(const std::string& address, const Value& attrs) {
-  if (attrs.is_object() && attrs.contains("name") && attrs["name"].is_string()) {
-    return attrs["name"].get<std::string>();
-  }
-  auto parts = AddressParts(address);
-  return parts.size() == 3 ? parts[2] : "";
+  return NameOf(address, attrs, "name");
 }
 
 bool Marked(const Value& role) {
-  return role.is_object() && role.contains("metadata") && role["metadata"].is_object() &&
-         role["metadata"].value(kManagedByKey, "") == kManagedByValue;
+  return role.is_object() && role.contains("metadata") &&
+         JsonString(role["metadata"], kManagedByKey) == kManagedByValue;
+}
+
+// The role descriptor of es_role attributes ({} when there is none).
+Value BodyOf(const Value& attrs) {
+  if (!attrs.is_object() || !attrs.contains("body") || !attrs["body"].is_object()) {
+    return Value::object();
+  }
+  return attrs["body"];
 }
 
 LiveObject ToLive(const std::string& name, const Value& role) {
@@ -63,12 +67,6 @@ LiveObject ToLive(const std::string& name, const Value& role) {
   live.outputs = {{"name", name}};
   live.managed_by_crosslink = Marked(role);
   return live;
-}
-
-ApplyResponse Fail(Status s) {
-  ApplyResponse r;
-  r.status = std::move(s);
-  return r;
 }
 
 }  // namespace
@@ -99,10 +97,7 @@ Status ReadRoles(const ClusterClient& client, const std::vector<const ReadItem*>
       reply->status == 200 && reply->json.is_object() ? reply->json : Value::object();
   std::set<std::string> named;
   for (const ReadItem* item : items) {
-    const Value& attrs = item->desired != nullptr ? item->desired->attributes
-                         : item->prior != nullptr ? item->prior->attributes
-                                                  : Value::object();
-    const std::string name = RoleName(item->address, attrs);
+    const std::string name = RoleName(item->address, ItemAttributes(*item));
     named.insert(name);
     auto it = roles.find(name);
     out->objects[item->address] = it != roles.end() ? ToLive(name, *it) : LiveObject{};
@@ -125,9 +120,9 @@ PlanResponse PlanRole(const PlanRequest& req) {
     return Provider::DefaultPlan(req);
   }
   PlanResponse resp;
-  const bool same = NormalizeRole(req.attributes.value("body", Value::object())) ==
-                        NormalizeRole(req.live->attributes.value("body", Value::object())) &&
-                    (req.live->managed_by_crosslink || req.prior == nullptr);
+  const bool same =
+      NormalizeRole(BodyOf(req.attributes)) == NormalizeRole(BodyOf(req.live->attributes)) &&
+      (req.live->managed_by_crosslink || req.prior == nullptr);
   resp.action = same ? ChangeAction::kNoOp : ChangeAction::kUpdate;
   return resp;
 }
@@ -135,15 +130,14 @@ PlanResponse PlanRole(const PlanRequest& req) {
 ApplyResponse PutRole(const ClusterClient& client, const ApplyRequest& req) {
   const std::string address = ApplyAddress(req);
   const std::string name = RoleName(address, req.attributes);
-  Value body = req.attributes.value("body", Value::object());
-  if (!body.is_object()) body = Value::object();
-  Value metadata = body.value("metadata", Value::object());
+  Value body = BodyOf(req.attributes);
+  Value metadata = body.contains("metadata") ? body["metadata"] : Value::object();
   if (!metadata.is_object()) metadata = Value::object();
   metadata[kManagedByKey] = kManagedByValue;
   body["metadata"] = metadata;
   Result<EsReply> reply = client.Expect("put the role '" + name + "'", kPrivilege, "PUT",
                                         "/_security/role/" + http::UrlEncode(name), body);
-  if (!reply.ok()) return Fail(reply.status());
+  if (!reply.ok()) return Failed(reply.status());
   ApplyResponse r;
   r.result = ToLive(name, body);
   return r;
@@ -155,7 +149,7 @@ ApplyResponse DeleteRole(const ClusterClient& client, const ApplyRequest& req) {
   const std::string name = RoleName(address, attrs);
   Result<EsReply> reply = client.Expect("delete the role '" + name + "'", kPrivilege, "DELETE",
                                         "/_security/role/" + http::UrlEncode(name), Value(), 404);
-  if (!reply.ok()) return Fail(reply.status());
+  if (!reply.ok()) return Failed(reply.status());
   return ApplyResponse{};
 }
 

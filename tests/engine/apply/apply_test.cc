@@ -28,6 +28,7 @@ using graph::ResourceSpec;
 using plan::ResourceChange;
 using providers::ChangeAction;
 using providers::fake::FakeProvider;
+using test_support::Change;
 using test_support::ForwardingProvider;
 using test_support::MemoryBackend;
 using test_support::RecordingHooks;
@@ -70,19 +71,6 @@ ResourceSpec Spec(const std::string& address, const std::string& cluster, Value 
   s.mode = mode;
   s.attributes = std::move(attributes);
   return s;
-}
-
-ResourceChange Change(ChangeAction action, const ResourceSpec& spec) {
-  ResourceChange c;
-  c.address = spec.address;
-  c.type = spec.type;
-  c.provider = spec.provider;
-  c.cluster = spec.cluster;
-  c.mode = spec.mode;
-  c.action = action;
-  c.desired = spec;
-  c.wait_for = spec.AllDependencies();
-  return c;
 }
 
 // What the planner produces for `specs`: create what state lacks, no-op the rest.

@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the apply tests: an in-memory Backend that keeps a journal and
-// can be told to fail, and hooks that log every call as one line.
+// can be told to fail, hooks that log every call as one line, and the
+// change the planner would make for a spec.
 //
 // Thread-safety: both are thread-safe (apply calls them from worker threads).
 
@@ -12,12 +13,29 @@
 #include <vector>
 
 #include "engine/apply/apply.h"
+#include "engine/graph/resource.h"
 #include "state/backend.h"
 #include "state/state.h"
 
 namespace crosslink::apply::test_support {
 
 using plan::ResourceChange;
+
+// The change with `action` for `spec`, waiting for its dependencies, as the
+// planner makes it.
+inline ResourceChange Change(providers::ChangeAction action, const graph::ResourceSpec& spec) {
+  ResourceChange c;
+  c.address = spec.address;
+  c.type = spec.type;
+  c.provider = spec.provider;
+  c.cluster = spec.cluster;
+  c.mode = spec.mode;
+  c.action = action;
+  c.desired = spec;
+  c.wait_for = spec.AllDependencies();
+  c.restarts_cluster = spec.restarts_cluster;
+  return c;
+}
 
 // A Backend that keeps the journal in memory and can be told to fail.
 class MemoryBackend : public state::Backend {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "engine/plan/restart_groups.h"
 #include "providers/fake/fake_provider.h"
 #include "tests/engine/apply/apply_test_support.h"
+#include "tests/engine/apply/forwarding_provider.h"
 
 namespace crosslink::apply {
 namespace {
@@ -26,6 +28,7 @@ using plan::ResourceChange;
 using providers::ChangeAction;
 using providers::fake::Call;
 using providers::fake::FakeProvider;
+using test_support::Change;
 using test_support::MemoryBackend;
 using test_support::RecordingHooks;
 using ::testing::ElementsAre;
@@ -45,20 +48,6 @@ ResourceSpec Spec(const std::string& address, const std::string& provider,
   s.restarts_cluster = restarts;
   s.attributes = std::move(attributes);
   return s;
-}
-
-ResourceChange Change(ChangeAction action, const ResourceSpec& spec) {
-  ResourceChange c;
-  c.address = spec.address;
-  c.type = spec.type;
-  c.provider = spec.provider;
-  c.cluster = spec.cluster;
-  c.mode = spec.mode;
-  c.action = action;
-  c.desired = spec;
-  c.wait_for = spec.AllDependencies();
-  c.restarts_cluster = spec.restarts_cluster;
-  return c;
 }
 
 // Position of the first call matching `op` and `address` (for "group": one
@@ -386,7 +375,47 @@ TEST_F(RestartGroupApplyTest, GroupThatIsNotMadeOfThePlansChangesRunsNothing) {
   s = Run(q);
   ASSERT_EQ(s.failures.size(), 1u);
   EXPECT_THAT(s.failures[0].message, HasSubstr("cannot be part of it"));
+  EXPECT_THAT(s.failures[0].message, HasSubstr("make the plan again"));
 }
+
+// A provider whose ApplyGroup breaks its contract: too few answers, or an
+// exception. Every member fails naming the provider and the group, nothing
+// is recorded, and what waits for the members is skipped.
+class BrokenGroupProvider : public test_support::ForwardingProvider {
+ public:
+  BrokenGroupProvider(providers::fake::FakeProvider* fake, bool throws)
+      : ForwardingProvider(fake), throws_(throws) {}
+  std::vector<providers::ApplyResponse> ApplyGroup(
+      const std::vector<providers::GroupChange>&) override {
+    if (throws_) throw std::runtime_error("boom");
+    return {providers::ApplyResponse{}};
+  }
+
+ private:
+  bool throws_;
+};
+
+class BrokenGroupTest : public RestartGroupApplyTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(BrokenGroupTest, EveryMemberFailsNamingTheProviderAndTheGroup) {
+  const bool throws = GetParam();
+  BrokenGroupProvider broken(&fake_, throws);
+  providers_.AddAs("eck", &broken);
+  const plan::Plan p = CreatePlan();
+  ASSERT_EQ(p.restart_groups.size(), 1u);
+  ApplySummary s = Run(p);
+  ASSERT_EQ(s.failures.size(), p.restart_groups[0].members.size());
+  for (const ApplyFailure& f : s.failures) {
+    EXPECT_THAT(f.message, HasSubstr("restart group eck/logs"));
+    EXPECT_THAT(f.message, HasSubstr(throws ? "threw an exception (boom)"
+                                            : "answered 1 results for 3 changes"));
+    EXPECT_EQ(state_.Find(f.address), nullptr);
+  }
+  EXPECT_EQ(state_.Find(remote_.address), nullptr);  // waits for the credential: skipped
+  EXPECT_GE(s.skipped, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(ShortAnswerOrException, BrokenGroupTest, ::testing::Bool());
 
 }  // namespace
 }  // namespace crosslink::apply

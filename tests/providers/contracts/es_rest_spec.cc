@@ -168,6 +168,43 @@ std::vector<std::string> CheckBodyShape(const std::string& name, const Value& bo
   return out;
 }
 
+namespace {
+
+// One rest-api-spec file's endpoint ({"<name>": {"url": {"paths": [..]},
+// "params", "body"}}); a file of another shape is kInvalidArgument naming it.
+Result<SpecEndpoint> ParseEndpoint(const Value& json, const std::string& file) {
+  SpecEndpoint e;
+  e.name = json.begin().key();
+  const Value& v = json.begin().value();
+  if (!v.is_object() || !v.contains("url") || !v["url"].is_object()) {
+    return Status::InvalidArgument(file + ": endpoint " + e.name + " has no url object");
+  }
+  try {
+    for (const Value& p : v["url"].value("paths", Value::array())) {
+      SpecPath sp;
+      sp.path = p.value("path", "");
+      for (const Value& m : p.value("methods", Value::array())) {
+        sp.methods.push_back(m.get<std::string>());
+      }
+      e.paths.push_back(std::move(sp));
+    }
+    if (v.contains("params") && v["params"].is_object()) {
+      for (auto it = v["params"].begin(); it != v["params"].end(); ++it) {
+        e.params.push_back(it.key());
+      }
+    }
+    if (v.contains("body") && v["body"].is_object()) {
+      e.body_allowed = true;
+      e.body_required = v["body"].value("required", false);
+    }
+  } catch (const nlohmann::json::exception& ex) {
+    return Status::InvalidArgument(file + ": endpoint " + e.name + ": " + ex.what());
+  }
+  return e;
+}
+
+}  // namespace
+
 Result<EsRestSpec> EsRestSpec::Load(const std::string& dir) {
   EsRestSpec spec;
   std::error_code ec;
@@ -181,25 +218,9 @@ Result<EsRestSpec> EsRestSpec::Load(const std::string& dir) {
     if (!json->is_object() || json->size() != 1) {
       return Status::InvalidArgument(entry.path().string() + ": not a rest-api-spec file");
     }
-    SpecEndpoint e;
-    e.name = json->begin().key();
-    const Value& v = json->begin().value();
-    for (const Value& p : v["url"].value("paths", Value::array())) {
-      SpecPath sp;
-      sp.path = p.value("path", "");
-      for (const Value& m : p.value("methods", Value::array()))
-        sp.methods.push_back(m.get<std::string>());
-      e.paths.push_back(std::move(sp));
-    }
-    if (v.contains("params") && v["params"].is_object()) {
-      for (auto it = v["params"].begin(); it != v["params"].end(); ++it)
-        e.params.push_back(it.key());
-    }
-    if (v.contains("body") && v["body"].is_object()) {
-      e.body_allowed = true;
-      e.body_required = v["body"].value("required", false);
-    }
-    spec.endpoints_.push_back(std::move(e));
+    Result<SpecEndpoint> e = ParseEndpoint(*json, entry.path().string());
+    if (!e.ok()) return e.status();
+    spec.endpoints_.push_back(std::move(e).value());
   }
   if (ec) return Status::IoError("cannot list " + dir + ": " + ec.message());
   if (spec.endpoints_.empty()) return Status::NotFound("no rest-api-spec files in " + dir);

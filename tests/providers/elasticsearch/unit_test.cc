@@ -7,6 +7,7 @@
 
 #include "providers/elasticsearch/diagnosis.h"
 #include "providers/elasticsearch/endpoint.h"
+#include "providers/elasticsearch/es_client.h"
 #include "providers/elasticsearch/resources.h"
 #include "tests/fakes/mem_filesystem.h"
 
@@ -83,6 +84,31 @@ TEST(LikelyCausesTest, CertificateModel) {
   EXPECT_EQ(ids[0], "unexpected-credential");
   EXPECT_NE(std::find(ids.begin(), ids.end(), "sniff-unreachable"), ids.end());
   EXPECT_EQ(o.address, "a:9300,b:9300");
+}
+
+// Replies and attributes with unexpected types never throw: the field
+// counts as absent.
+TEST(WrongTypesTest, JsonReadersFallBackInsteadOfThrowing) {
+  const Value odd = {{"s", 1}, {"b", "yes"}, {"i", "12"}, {"f", 2.5}};
+  EXPECT_EQ(JsonString(odd, "s", "fb"), "fb");
+  EXPECT_TRUE(JsonBool(odd, "b", true));
+  EXPECT_EQ(JsonInt(odd, "i", 7), 7);
+  EXPECT_EQ(JsonInt(odd, "f", 0), 2);
+  EXPECT_EQ(JsonString(Value("not an object"), "s"), "");
+  EXPECT_EQ(EsErrorReason(Value{{"error", {{"type", 5}, {"reason", "r"}, {"caused_by", 3}}}}), "r");
+  EXPECT_EQ(EsErrorReason(Value{{"error", 5}}), "");
+
+  auto o = Observe(R"({"logs":{"mode":7,"connected":"yes","server_name":[1]}})", false);
+  EXPECT_TRUE(o.present);
+  EXPECT_EQ(o.mode, "sniff");
+  EXPECT_FALSE(o.connected);
+  EXPECT_EQ(o.server_name, "");
+
+  // Attributes that are not an object (or hold a mode that is not a string).
+  Value body = RemoteSettingsBody("logs", Value(), Value());
+  EXPECT_TRUE(body["persistent"].contains("cluster.remote.logs.proxy_address"));
+  body = RemoteSettingsBody("logs", Value{{"mode", 3}}, Value());
+  EXPECT_TRUE(body["persistent"].contains("cluster.remote.logs.proxy_address"));
 }
 
 TEST(NormalizeTest, AccessNamesAndDefaults) {
