@@ -123,9 +123,9 @@ TEST_F(KubeConfigTest, UnknownContextListsTheAvailableOnes) {
   auto config = Load(Write("kube/config", kTwoContexts), "staging");
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), StatusCode::kNotFound);
-  EXPECT_THAT(config.status().message(),
-              AllOf(HasSubstr("\"staging\""), HasSubstr(dir_ + "/kube/config"),
-                    HasSubstr("dev, prod")));
+  EXPECT_THAT(
+      config.status().message(),
+      AllOf(HasSubstr("\"staging\""), HasSubstr(dir_ + "/kube/config"), HasSubstr("dev, prod")));
 }
 
 TEST_F(KubeConfigTest, KubeconfigListMergesFirstFileWins) {
@@ -182,9 +182,8 @@ TEST_F(KubeConfigTest, MissingFileNamesThePathAndTheFix) {
   auto config = Load("");
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), StatusCode::kNotFound);
-  EXPECT_THAT(config.status().message(),
-              AllOf(HasSubstr(dir_ + "/home/.kube/config"), HasSubstr("KUBECONFIG"),
-                    HasSubstr("`kubeconfig`")));
+  EXPECT_THAT(config.status().message(), AllOf(HasSubstr(dir_ + "/home/.kube/config"),
+                                               HasSubstr("KUBECONFIG"), HasSubstr("`kubeconfig`")));
 
   auto explicit_path = Load(dir_ + "/nope.yaml");
   ASSERT_FALSE(explicit_path.ok());
@@ -200,8 +199,8 @@ TEST_F(KubeConfigTest, MissingFileNamesThePathAndTheFix) {
 TEST_F(KubeConfigTest, ClientCertificateDataAndFiles) {
   auto ca = pki::CreateCa({.common_name = "kube-ca"});
   ASSERT_TRUE(ca.ok());
-  auto client = pki::IssueCertificate({.common_name = "admin", .organization = "system:masters"},
-                                      *ca);
+  auto client =
+      pki::IssueCertificate({.common_name = "admin", .organization = "system:masters"}, *ca);
   ASSERT_TRUE(client.ok());
   const std::string cert_data = http::Base64Encode(client->chain_pem);
   const std::string key_data = http::Base64Encode(client->key_pem.expose());
@@ -220,7 +219,7 @@ users:
   user: { client-certificate: admin.crt, client-key: ./admin.key }
 - name: mismatch
   user: { client-certificate: admin.crt, client-key-data: )" +
-      http::Base64Encode(ca->key_pem.expose()) + R"( }
+                                                    http::Base64Encode(ca->key_pem.expose()) + R"( }
 - name: half
   user: { client-certificate: admin.crt }
 contexts:
@@ -289,9 +288,8 @@ contexts:
 )");
   auto eks = Load(path, "eks");
   ASSERT_FALSE(eks.ok());
-  EXPECT_THAT(eks.status().message(),
-              AllOf(HasSubstr("user eks"), HasSubstr("exec plugin (aws)"),
-                    HasSubstr("not support"), HasSubstr("token")));
+  EXPECT_THAT(eks.status().message(), AllOf(HasSubstr("user eks"), HasSubstr("exec plugin (aws)"),
+                                            HasSubstr("not support"), HasSubstr("token")));
   auto gke = Load(path, "gke");
   ASSERT_FALSE(gke.ok());
   EXPECT_THAT(gke.status().message(),
@@ -344,9 +342,13 @@ class ScriptedHttp : public http::HttpClient {
 http::Response StatusResponse(long code, const std::string& reason, const std::string& message) {
   http::Response r;
   r.status = code;
-  r.body = Value{{"kind", "Status"}, {"status", "Failure"}, {"reason", reason},
-                 {"message", message}, {"code", code}}
-               .dump();
+  r.body = Value{
+      {"kind", "Status"},
+      {"status", "Failure"},
+      {"reason", reason},
+      {"message", message},
+      {"code",
+       code}}.dump();
   return r;
 }
 
@@ -384,11 +386,11 @@ TEST(KubeErrorsTest, StatusCodesMapAndNameTheObjectAndServer) {
     auto got = kube->Get(Kind::Elasticsearch(), "observability", "logs");
     ASSERT_FALSE(got.ok()) << c.code;
     EXPECT_EQ(got.status().code(), c.want) << c.code << " " << got.status().ToString();
-    EXPECT_THAT(got.status().message(),
-                AllOf(HasSubstr("Elasticsearch observability/logs"),
-                      HasSubstr("https://10.1.2.3:6443 (context prod, /home/me/.kube/config)"),
-                      HasSubstr("server says " + c.reason),
-                      Not(HasSubstr("unit-bearer-token-789"))));
+    EXPECT_THAT(
+        got.status().message(),
+        AllOf(HasSubstr("Elasticsearch observability/logs"),
+              HasSubstr("https://10.1.2.3:6443 (context prod, /home/me/.kube/config)"),
+              HasSubstr("server says " + c.reason), Not(HasSubstr("unit-bearer-token-789"))));
     EXPECT_EQ(got.status().retryable(),
               c.want == StatusCode::kConflict || c.want == StatusCode::kUnavailable);
   }
@@ -396,9 +398,9 @@ TEST(KubeErrorsTest, StatusCodesMapAndNameTheObjectAndServer) {
 
 TEST(KubeErrorsTest, ConnectionErrorsKeepTheirCodeWithContext) {
   FakeClock clock;
-  auto kube = NewKubeClient(
-      UnitConfig(), clock,
-      std::make_unique<ScriptedHttp>(Status::Unavailable("connection refused")));
+  auto kube =
+      NewKubeClient(UnitConfig(), clock,
+                    std::make_unique<ScriptedHttp>(Status::Unavailable("connection refused")));
   Status st = kube->Delete(Kind::Secret(), "ns", "s");
   EXPECT_EQ(st.code(), StatusCode::kUnavailable);
   EXPECT_TRUE(st.retryable());
@@ -425,13 +427,14 @@ TEST(KubeErrorsTest, RequestsCarryPathsHeadersAndAuth) {
   ASSERT_EQ(requests.size(), 3u);
   EXPECT_EQ(requests[0].url,
             "https://rancher.example.com/k8s/clusters/c-1/api/v1/namespaces/ns/secrets"
-            "?labelSelector=" + http::UrlEncode("app=x,tier in (a,b)"));
+            "?labelSelector=" +
+                http::UrlEncode("app=x,tier in (a,b)"));
   EXPECT_EQ(requests[1].method, "PATCH");
-  EXPECT_EQ(requests[1].url, "https://rancher.example.com/k8s/clusters/c-1/apis/"
-                             "elasticsearch.k8s.elastic.co/v1/namespaces/ns/elasticsearches/es");
-  EXPECT_THAT(requests[1].headers,
-              ::testing::Contains(std::pair<std::string, std::string>(
-                  "Content-Type", "application/merge-patch+json")));
+  EXPECT_EQ(requests[1].url,
+            "https://rancher.example.com/k8s/clusters/c-1/apis/"
+            "elasticsearch.k8s.elastic.co/v1/namespaces/ns/elasticsearches/es");
+  EXPECT_THAT(requests[1].headers, ::testing::Contains(std::pair<std::string, std::string>(
+                                       "Content-Type", "application/merge-patch+json")));
   EXPECT_EQ(requests[1].body, R"({"spec":null})");
   auto created = ParseJson(requests[2].body);
   ASSERT_TRUE(created.ok());
@@ -532,10 +535,10 @@ TEST_F(KubeSandboxTest, GetsElasticsearchAndItsElasticUserSecret) {
 
 TEST_F(KubeSandboxTest, ListsSecretsByLabel) {
   for (const std::string name : {"s1", "s2", "s3"}) {
-    Value secret = {{"metadata",
-                     {{"name", name},
-                      {"labels", {{"team", name == "s3" ? "other" : "search"}, {"x", "y"}}}}},
-                    {"stringData", {{"k", "v-" + name}}}};
+    Value secret = {
+        {"metadata",
+         {{"name", name}, {"labels", {{"team", name == "s3" ? "other" : "search"}, {"x", "y"}}}}},
+        {"stringData", {{"k", "v-" + name}}}};
     ASSERT_TRUE(kube_->Create(Kind::Secret(), "observability", secret).ok());
   }
   auto items = kube_->List(Kind::Secret(), "observability", "team=search,x=y");
@@ -584,9 +587,8 @@ TEST_F(KubeSandboxTest, ConfigMapLifecycle) {
   auto missing = kube_->Get(Kind::ConfigMap(), "observability", "cm");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
-  EXPECT_THAT(missing.status().message(),
-              AllOf(HasSubstr("ConfigMap observability/cm"), HasSubstr(config_.server),
-                    HasSubstr("not found")));
+  EXPECT_THAT(missing.status().message(), AllOf(HasSubstr("ConfigMap observability/cm"),
+                                                HasSubstr(config_.server), HasSubstr("not found")));
 }
 
 TEST_F(KubeSandboxTest, UpdateWithRetrySurvivesAConcurrentWrite) {
@@ -611,8 +613,7 @@ TEST_F(KubeSandboxTest, UpdateWithRetrySurvivesAConcurrentWrite) {
   auto unchanged = UpdateWithRetry(*kube_, Kind::ConfigMap(), "observability", "cm",
                                    [](Value&) -> Result<bool> { return false; });
   ASSERT_TRUE(unchanged.ok());
-  EXPECT_EQ((*unchanged)["metadata"]["resourceVersion"],
-            (*updated)["metadata"]["resourceVersion"]);
+  EXPECT_EQ((*unchanged)["metadata"]["resourceVersion"], (*updated)["metadata"]["resourceVersion"]);
 
   // Always losing the race: kConflict after the attempts.
   int tries = 0;
@@ -620,8 +621,9 @@ TEST_F(KubeSandboxTest, UpdateWithRetrySurvivesAConcurrentWrite) {
       *kube_, Kind::ConfigMap(), "observability", "cm",
       [&](Value& object) -> Result<bool> {
         ++tries;
-        EXPECT_TRUE(kube_->MergePatch(Kind::ConfigMap(), "observability", "cm",
-                                      {{"data", {{"n", std::to_string(tries)}}}})
+        EXPECT_TRUE(kube_
+                        ->MergePatch(Kind::ConfigMap(), "observability", "cm",
+                                     {{"data", {{"n", std::to_string(tries)}}}})
                         .ok());
         object["data"]["mine"] = "z";
         return true;
@@ -632,10 +634,9 @@ TEST_F(KubeSandboxTest, UpdateWithRetrySurvivesAConcurrentWrite) {
   EXPECT_THAT(lost.status().message(), HasSubstr("3 attempts"));
 
   // A mutate error stops at once.
-  auto failed = UpdateWithRetry(*kube_, Kind::ConfigMap(), "observability", "cm",
-                                [](Value&) -> Result<bool> {
-                                  return Status::InvalidArgument("no good");
-                                });
+  auto failed =
+      UpdateWithRetry(*kube_, Kind::ConfigMap(), "observability", "cm",
+                      [](Value&) -> Result<bool> { return Status::InvalidArgument("no good"); });
   EXPECT_EQ(failed.status().code(), StatusCode::kInvalidArgument);
 }
 
@@ -679,8 +680,9 @@ TEST_F(KubeSandboxTest, NoSecretReachesAnyMessage) {
   std::vector<std::string> messages;
   auto collect = [&](const Status& st) { messages.push_back(st.message()); };
   collect(kube_->Get(Kind::Secret(), "observability", "nope").status());
-  collect(kube_->Create(Kind::Secret(), "observability",
-                        {{"metadata", {{"name", "bad name!"}}}, {"stringData", {{"k", "v"}}}})
+  collect(kube_
+              ->Create(Kind::Secret(), "observability",
+                       {{"metadata", {{"name", "bad name!"}}}, {"stringData", {{"k", "v"}}}})
               .status());
   KubeConfig wrong = config_;
   wrong.token = Secret("another-wrong-token-1");
