@@ -232,15 +232,15 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
     }
     int port = 9200;
     const Value& ports = Field(*svc, "spec", "ports");
-    if (ports.is_array() && !ports.empty() && ports[0].value("port", Value()).is_number_integer()) {
-      port = ports[0]["port"].get<int>();
+    if (ports.is_array() && !ports.empty() && Field(ports[0], "port").is_number_integer()) {
+      port = Field(ports[0], "port").get<int>();
     }
     const std::string svc_host = svc_name + "." + ns + ".svc";
     const Value& ingress = Field(Field(*svc, "status"), "loadBalancer", "ingress");
     std::string ip, hostname;
     if (ingress.is_array() && !ingress.empty()) {
-      ip = Str(ingress[0].value("ip", Value()));
-      hostname = Str(ingress[0].value("hostname", Value()));
+      ip = Str(Field(ingress[0], "ip"));
+      hostname = Str(Field(ingress[0], "hostname"));
     }
     std::string how;
     if (!ip.empty()) {
@@ -280,10 +280,8 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
       t.ns = c->namespace_.empty() ? "default" : c->namespace_;
       t.name = c->es_name.empty() ? c->name : c->es_name;
     }
-    if (attributes.is_object()) {
-      if (!Str(attributes.value("namespace", Value())).empty()) t.ns = attributes["namespace"];
-      if (!Str(attributes.value("name", Value())).empty()) t.name = attributes["name"];
-    }
+    if (!Str(Field(attributes, "namespace")).empty()) t.ns = Str(Field(attributes, "namespace"));
+    if (!Str(Field(attributes, "name")).empty()) t.name = Str(Field(attributes, "name"));
     if (t.name.empty()) {
       return Status::InvalidArgument(
           "cluster \"" + cluster + "\" is not an ECK cluster of the topology (no namespace/name)");
@@ -383,7 +381,7 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
 
   // The transport CA Secret may carry no cluster-name label (another name).
   void EnsureSecretLoaded(KubeClient& kube, const Target& t, const Value& attrs, Snapshot* snap) {
-    std::string name = Str(attrs.value("secret", Value()));
+    std::string name = Str(Field(attrs, "secret"));
     if (name.empty() || snap->Find("Secret", name) != nullptr) return;
     Result<Value> s = kube.Get(Kind::Secret(), t.ns, name);
     if (!s.ok()) return;
@@ -418,7 +416,14 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
       if (!IsCrosslinks(*current)) {
         return Status::FailedPrecondition(
             kind + " " + t.ns + "/" + name +
-            " exists but is not crosslink's; crosslink never overwrites it");
+            " exists but is not crosslink's; crosslink never overwrites it: rename or delete it");
+      }
+      const std::string owner = Str(Field(Field(*current, "metadata", "annotations"), kAnnAddress));
+      const std::string mine = Str(Field(Field(object, "metadata", "annotations"), kAnnAddress));
+      if (!owner.empty() && owner != mine) {
+        return Status::FailedPrecondition(
+            kind + " " + t.ns + "/" + name + " in " + Where(t) + " belongs to crosslink's " +
+            owner + "; give " + mine + " another name in the topology");
       }
       object["metadata"]["resourceVersion"] = Field(*current, "metadata", "resourceVersion");
       if (kind == "Service") {
@@ -520,8 +525,8 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
       if (svc.ok()) {
         const Value& ingress = Field(Field(*svc, "status"), "loadBalancer", "ingress");
         if (ingress.is_array() && !ingress.empty()) {
-          std::string host = Str(ingress[0].value("ip", Value()));
-          if (host.empty()) host = Str(ingress[0].value("hostname", Value()));
+          std::string host = Str(Field(ingress[0], "ip"));
+          if (host.empty()) host = Str(Field(ingress[0], "hostname"));
           if (!host.empty()) return host;
         }
       } else if (svc.status().code() != StatusCode::kNotFound && !svc.status().retryable()) {
@@ -542,6 +547,17 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
     }
   }
 
+  // One change of a restart group, once its edit is built.
+  struct Member {
+    size_t index;
+    ChangeAction action;
+    std::string type;
+    Edit edit;
+    bool ok = true;
+    bool changed = false;  // its own edit changed the Elasticsearch resource
+  };
+  using Fail = std::function<void(size_t index, const Status& status)>;
+
   void ApplyCluster(const Target& t, const std::vector<GroupChange>& changes,
                     const std::vector<size_t>& indexes, std::vector<ApplyResponse>* out) {
     auto fail_all = [&](const Status& s) {
@@ -552,19 +568,73 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
     Result<KubeClient*> client = Client(t.environment);
     if (!client.ok()) return fail_all(client.status());
     KubeClient& kube = **client;
+    // Every failure names the change, the Elasticsearch resource and where it is.
+    const std::string where = t.Describe() + " in " + Where(t);
+    Fail fail = [&](size_t i, const Status& s) {
+      const std::string& address = changes[i].address;
+      const bool named = s.message().rfind(address, 0) == 0;
+      (*out)[i] = Failed(s.WithContext(named ? where : address + " (" + where + ")"));
+    };
     bool only_deletes = true;
     for (size_t i : indexes) only_deletes &= changes[i].action == ChangeAction::kDelete;
     bool es_missing = false;
     Result<Snapshot> snap = Fetch(kube, t, only_deletes, &es_missing);
     if (!snap.ok()) return fail_all(snap.status());
+    std::vector<Member> members = BuildMembers(kube, t, changes, indexes, &*snap, out, fail);
+    if (members.empty()) return;
 
-    struct Member {
-      size_t index;
-      ChangeAction action;
-      std::string type;
-      Edit edit;
-      bool ok = true;
-    };
+    // 1. Secrets, ConfigMaps, Services.
+    Snapshot view = *snap;
+    for (Member& m : members) {
+      for (const Value& obj : m.edit.upserts) {
+        Status s = Upsert(kube, t, obj, &view);
+        if (!s.ok()) {
+          fail(m.index, s);
+          m.ok = false;
+          break;
+        }
+      }
+    }
+    // 2. One update of the Elasticsearch resource; 3. the rollout, once.
+    bool es_changed = false;
+    Result<int64_t> generation = Result<int64_t>(0);
+    if (!es_missing) generation = UpdateResource(kube, t, view, &members, &es_changed, fail);
+    if (!generation.ok()) return;
+    WaitRollout(kube, t, *generation, es_changed, &members, fail);
+
+    // 4. What the pods no longer use.
+    for (Member& m : members) {
+      if (!m.ok) continue;
+      for (const auto& [kind, name] : m.edit.deletes) {
+        Status s = kube.Delete(KindOf(kind), t.ns, name);
+        if (!s.ok() && s.code() != StatusCode::kNotFound) {
+          fail(m.index, s);
+          m.ok = false;
+          break;
+        }
+      }
+    }
+
+    // 5. The result: what a Read now reports.
+    Result<Snapshot> after = Fetch(kube, t, only_deletes);
+    for (Member& m : members) {
+      if (!m.ok || m.action == ChangeAction::kDelete) continue;
+      if (!after.ok()) {
+        fail(m.index, after.status());
+        continue;
+      }
+      const GroupChange& c = changes[m.index];
+      (*out)[m.index].result = ReadResource(m.type, c.address, c.request.attributes, t, *after,
+                                            &(*out)[m.index].diagnostics);
+    }
+  }
+
+  // The edits of the group's changes, each tried on the resource as read (a
+  // change whose edit cannot apply fails alone).
+  std::vector<Member> BuildMembers(KubeClient& kube, const Target& t,
+                                   const std::vector<GroupChange>& changes,
+                                   const std::vector<size_t>& indexes, Snapshot* snap,
+                                   std::vector<ApplyResponse>* out, const Fail& fail) {
     std::vector<Member> members;
     Value trial = snap->es;
     for (size_t i : indexes) {
@@ -577,7 +647,7 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
                                : c.request.attributes;
       if (type == "eck_transport_ca") {  // data: nothing to write, report what is there
         if (action != ChangeAction::kDelete) {
-          EnsureSecretLoaded(kube, t, attrs, &*snap);
+          EnsureSecretLoaded(kube, t, attrs, snap);
           (*out)[i].result = ReadResource(type, c.address, attrs, t, *snap, &(*out)[i].diagnostics);
         }
         continue;
@@ -585,81 +655,73 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
       Result<Edit> edit =
           BuildEdit(action, type, c.address, attrs, c.request.secret_inputs, prior, t, *snap);
       if (!edit.ok()) {
-        (*out)[i] = Failed(edit.status());
+        fail(i, edit.status());
         continue;
       }
       Value before = trial;
       Status tried = edit->mutate(trial);
       if (!tried.ok()) {
         trial = before;
-        (*out)[i] = Failed(tried.WithContext(c.address));
+        fail(i, tried);
         continue;
       }
       members.push_back({i, action, type, std::move(*edit)});
     }
-    if (members.empty()) return;
+    return members;
+  }
 
-    // 1. Secrets, ConfigMaps, Services.
-    Snapshot view = *snap;
-    for (Member& m : members) {
-      for (const Value& obj : m.edit.upserts) {
-        Status s = Upsert(kube, t, obj, &view);
-        if (!s.ok()) {
-          (*out)[m.index] = Failed(s.WithContext(changes[m.index].address));
-          m.ok = false;
-          break;
-        }
-      }
-    }
-
-    // 2. One update of the Elasticsearch resource.
-    std::vector<Status> errors(members.size());
-    bool es_changed = false;
+  // One conditional update with every member's edit and the inputs hash
+  // (re-run on a conflict). Returns the generation written.
+  Result<int64_t> UpdateResource(KubeClient& kube, const Target& t, const Snapshot& view,
+                                 std::vector<Member>* members, bool* es_changed,
+                                 const Fail& fail) {
+    std::vector<Status> errors(members->size());
     auto mutate = [&](Value& es) -> Result<bool> {
       const Value original = es;
-      for (size_t k = 0; k < members.size(); ++k) {
+      for (size_t k = 0; k < members->size(); ++k) {
+        Member& m = (*members)[k];
         errors[k] = Status::Ok();
-        if (!members[k].ok) continue;
+        m.changed = false;
+        if (!m.ok) continue;
         Value before = es;
-        Status s = members[k].edit.mutate(es);
-        if (!s.ok()) {
-          es = before;
-          errors[k] = s;
-        }
+        errors[k] = m.edit.mutate(es);
+        if (!errors[k].ok()) es = before;
+        m.changed = errors[k].ok() && es != before;
       }
       UpdateInputsHash(es, view);
-      es_changed = es != original;
-      return es_changed;
+      *es_changed = es != original;
+      return *es_changed;
     };
-    Result<Value> written =
-        es_missing ? Result<Value>(snap->es)
-                   : UpdateWithRetry(kube, Kind::Elasticsearch(), t.ns, t.name, mutate);
-    if (!written.ok()) {
-      for (Member& m : members) {
-        if (m.ok)
-          (*out)[m.index] = Failed(written.status().WithContext("updating " + t.Describe()));
-        m.ok = false;
+    Result<Value> written = UpdateWithRetry(kube, Kind::Elasticsearch(), t.ns, t.name, mutate);
+    for (size_t k = 0; k < members->size(); ++k) {
+      Member& m = (*members)[k];
+      if (!m.ok) continue;
+      if (!written.ok()) {
+        fail(m.index, written.status().WithContext("updating the Elasticsearch resource"));
+      } else if (!errors[k].ok()) {
+        fail(m.index, errors[k]);
       }
-      return;
+      m.ok = written.ok() && errors[k].ok();
     }
-    for (size_t k = 0; k < members.size(); ++k) {
-      if (members[k].ok && !errors[k].ok()) {
-        (*out)[members[k].index] = Failed(errors[k].WithContext(changes[members[k].index].address));
-        members[k].ok = false;
-      }
-    }
+    if (!written.ok()) return written.status();
     const Value& gen = Field(*written, "metadata", "generation");
-    const int64_t generation = gen.is_number_integer() ? gen.get<int64_t>() : 0;
+    return gen.is_number_integer() ? gen.get<int64_t>() : 0;
+  }
 
-    // 3. The rollout, once for the whole group.
+  // The operator's keystore entries, the rollout (when the resource
+  // changed) and LoadBalancer addresses.
+  void WaitRollout(KubeClient& kube, const Target& t, int64_t generation, bool es_changed,
+                   std::vector<Member>* members, const Fail& fail) {
     Status waited = Status::Ok();
-    bool restarts = false;
     // Nothing reached the resource (e.g. removing a Secret it no longer
     // referenced): no rollout to wait for.
-    for (const Member& m : members) restarts |= m.ok && m.edit.restarts && es_changed;
+    bool restarts = false;
+    for (const Member& m : *members) restarts |= m.ok && m.edit.restarts && es_changed;
+    // The operator acts on the keystore only for an entry this change wrote
+    // or removed (not for one crosslink leaves alone).
     bool keystore = false;
-    for (const Member& m : members) {
-      if (waited.ok() && m.ok && !m.edit.keystore_setting.empty() && !es_missing) {
+    for (const Member& m : *members) {
+      if (waited.ok() && m.ok && m.changed && !m.edit.keystore_setting.empty()) {
         waited = WaitKeystore(kube, t, m.edit.keystore_setting, m.edit.keystore_present);
         keystore = true;
       }
@@ -668,46 +730,20 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
     // the status before it is read.
     if (keystore && waited.ok()) clock_->Sleep(options_.poll_interval);
     if (waited.ok() && restarts) waited = WaitReady(kube, t, generation);
-    for (Member& m : members) {
+    for (Member& m : *members) {
       if (!m.ok) continue;
       if (!waited.ok() && (m.edit.restarts || !m.edit.keystore_setting.empty())) {
-        (*out)[m.index] = Failed(waited);
+        fail(m.index, waited);
         m.ok = false;
         continue;
       }
       if (m.edit.wait_service && m.action != ChangeAction::kDelete) {
         Result<std::string> host = WaitService(kube, t, m.edit.service_name);
         if (!host.ok()) {
-          (*out)[m.index] = Failed(host.status().WithContext(changes[m.index].address));
+          fail(m.index, host.status());
           m.ok = false;
         }
       }
-    }
-
-    // 4. What the pods no longer use.
-    for (Member& m : members) {
-      if (!m.ok) continue;
-      for (const auto& [kind, name] : m.edit.deletes) {
-        Status s = kube.Delete(KindOf(kind), t.ns, name);
-        if (!s.ok() && s.code() != StatusCode::kNotFound) {
-          (*out)[m.index] = Failed(s.WithContext(changes[m.index].address));
-          m.ok = false;
-          break;
-        }
-      }
-    }
-
-    // 5. The result: what a Read now reports.
-    Result<Snapshot> after = Fetch(kube, t, only_deletes);
-    for (Member& m : members) {
-      if (!m.ok || m.action == ChangeAction::kDelete) continue;
-      if (!after.ok()) {
-        (*out)[m.index] = Failed(after.status());
-        continue;
-      }
-      const GroupChange& c = changes[m.index];
-      (*out)[m.index].result = ReadResource(m.type, c.address, c.request.attributes, t, *after,
-                                            &(*out)[m.index].diagnostics);
     }
   }
 

@@ -61,6 +61,8 @@ Value& Ensure(Value& v, std::initializer_list<const char*> path) {
 
 std::string Str(const Value& v) { return v.is_string() ? v.get<std::string>() : ""; }
 
+bool Bool(const Value& v) { return v.is_boolean() && v.get<bool>(); }
+
 // Erases v[path...][last] and then every object on the path left empty.
 void EraseAndPrune(Value& v, std::vector<std::string> path) {
   if (path.empty()) return;
@@ -220,20 +222,28 @@ std::string IngressHost(const Value* svc) {
   if (svc == nullptr) return "";
   const Value& ingress = At(*svc, {"status", "loadBalancer", "ingress"});
   if (!ingress.is_array() || ingress.empty()) return "";
-  std::string ip = Str(ingress[0].value("ip", Value()));
-  return ip.empty() ? Str(ingress[0].value("hostname", Value())) : ip;
+  std::string ip = Str(At(ingress[0], {"ip"}));
+  return ip.empty() ? Str(At(ingress[0], {"hostname"})) : ip;
 }
 
 int FirstPort(const Value& spec, int fallback) {
   const Value& ports = At(spec, {"ports"});
-  if (ports.is_array() && !ports.empty() && ports[0].value("port", Value()).is_number_integer()) {
-    return ports[0]["port"].get<int>();
+  if (ports.is_array() && !ports.empty() && At(ports[0], {"port"}).is_number_integer()) {
+    return At(ports[0], {"port"}).get<int>();
   }
   return fallback;
 }
 
 std::string Attr(const Value& attributes, const char* key) {
-  return Str(attributes.value(key, Value()));
+  return Str(At(attributes, {key}));
+}
+
+// attributes.port when it is a TCP port number, else `fallback`.
+int PortAttr(const Value& attributes, int fallback) {
+  const Value& p = At(attributes, {"port"});
+  if (!p.is_number_integer()) return fallback;
+  const int64_t port = p.get<int64_t>();
+  return port > 0 && port < 65536 ? static_cast<int>(port) : fallback;
 }
 
 // ---------------------------------------------------------------- nodeSets
@@ -256,7 +266,7 @@ void SetNodeSetRecords(Value& es, const Value& records) {
 Value* FindNamed(Value& list, const std::string& name) {
   if (!list.is_array()) return nullptr;
   for (Value& v : list) {
-    if (v.is_object() && Str(v.value("name", Value())) == name) return &v;
+    if (v.is_object() && Str(At(v, {"name"})) == name) return &v;
   }
   return nullptr;
 }
@@ -264,7 +274,7 @@ Value* FindNamed(Value& list, const std::string& name) {
 void EraseNamed(Value& list, const std::string& name) {
   if (!list.is_array()) return;
   for (auto it = list.begin(); it != list.end(); ++it) {
-    if (it->is_object() && Str(it->value("name", Value())) == name) {
+    if (it->is_object() && Str(At(*it, {"name"})) == name) {
       list.erase(it);
       return;
     }
@@ -307,6 +317,41 @@ void PruneNodeSet(Value& set, bool container_added) {
   }
 }
 
+// Puts the `want` entries into `list` (by name): an entry of that name that
+// crosslink did not record and that differs is refused (`what` names where);
+// one it recorded and no longer wants goes. `new_names` gets the names
+// crosslink now owns (an identical preexisting entry stays the user's).
+Status MergeNamed(Value& list, const std::vector<Value>& want, const Value& recorded,
+                  const std::string& what, Value* new_names) {
+  if (!list.is_array()) list = Value::array();
+  auto is_recorded = [&](const std::string& name) {
+    for (const Value& v : recorded) {
+      if (v == name) return true;
+    }
+    return false;
+  };
+  std::set<std::string> wanted;
+  for (const Value& w : want) {
+    const std::string name = Str(At(w, {"name"}));
+    wanted.insert(name);
+    Value* cur = FindNamed(list, name);
+    if (cur != nullptr && !is_recorded(name) && *cur != w) {
+      return Status::FailedPrecondition(what + " named \"" + name +
+                                        "\" that is not crosslink's; rename it");
+    }
+    if (cur == nullptr || is_recorded(name)) new_names->push_back(name);
+    if (cur != nullptr) {
+      *cur = w;
+    } else {
+      list.push_back(w);
+    }
+  }
+  for (const Value& n : recorded) {
+    if (n.is_string() && wanted.count(n.get<std::string>()) == 0) EraseNamed(list, n);
+  }
+  return Status::Ok();
+}
+
 Status ApplyNodeSets(Value& es, const std::string& feature, const NodeSetWant& want,
                      const std::string& owner) {
   Value records = NodeSetRecords(es);
@@ -314,13 +359,19 @@ Status ApplyNodeSets(Value& es, const std::string& feature, const NodeSetWant& w
   if (!sets.is_array() || sets.empty()) {
     return Status::FailedPrecondition("the Elasticsearch resource has no spec.nodeSets");
   }
-  Value feature_records = records.value(feature, Value::object());
+  Value feature_records = At(records, {feature.c_str()});
+  if (!feature_records.is_object()) feature_records = Value::object();
   for (Value& set : sets) {
-    const std::string set_name = Str(set.value("name", Value()));
+    const std::string set_name = Str(At(set, {"name"}));
     const std::string where = "spec.nodeSets[" + set_name + "]";
-    Value rec = feature_records.value(set_name, Value::object());
+    if (!set.is_object() || set_name.empty()) {
+      return Status::FailedPrecondition(
+          "spec.nodeSets has an entry that is not an object with a `name`; fix the "
+          "Elasticsearch resource (kubectl edit elasticsearch)");
+    }
+    const Value rec = At(feature_records, {set_name.c_str()});
     auto recorded = [&](const char* list, const std::string& item) {
-      for (const Value& v : rec.value(list, Value::array())) {
+      for (const Value& v : At(rec, {list})) {
         if (v == item) return true;
       }
       return false;
@@ -328,7 +379,7 @@ Status ApplyNodeSets(Value& es, const std::string& feature, const NodeSetWant& w
     Value new_rec = {{"config", Value::array()},
                      {"volumes", Value::array()},
                      {"mounts", Value::array()},
-                     {"container", rec.value("container", false)}};
+                     {"container", Bool(At(rec, {"container"}))}};
     // config
     Value& config = set["config"];
     if (!config.is_object()) config = Value::object();
@@ -351,35 +402,14 @@ Status ApplyNodeSets(Value& es, const std::string& feature, const NodeSetWant& w
         new_rec["config"].push_back(key);
       }
     }
-    for (const Value& k : rec.value("config", Value::array())) {
+    for (const Value& k : At(rec, {"config"})) {
       if (k.is_string() && !want.config.contains(k.get<std::string>()))
         config.erase(k.get<std::string>());
     }
-    // volumes
     Value& pod_spec = Ensure(set, {"podTemplate", "spec"});
-    Value& volumes = pod_spec["volumes"];
-    if (!volumes.is_array()) volumes = Value::array();
-    std::set<std::string> wanted_volumes;
-    for (const Value& v : want.volumes) {
-      const std::string name = Str(v["name"]);
-      wanted_volumes.insert(name);
-      Value* cur = FindNamed(volumes, name);
-      if (cur != nullptr && !recorded("volumes", name) && *cur != v) {
-        return Status::FailedPrecondition(where +
-                                          ".podTemplate.spec.volumes has a volume named \"" + name +
-                                          "\" that is not crosslink's; rename it");
-      }
-      if (cur != nullptr) {
-        *cur = v;
-      } else {
-        volumes.push_back(v);
-      }
-      if (cur == nullptr || recorded("volumes", name)) new_rec["volumes"].push_back(name);
-    }
-    for (const Value& n : rec.value("volumes", Value::array())) {
-      if (n.is_string() && wanted_volumes.count(n.get<std::string>()) == 0) EraseNamed(volumes, n);
-    }
-    // mounts
+    CROSSLINK_RETURN_IF_ERROR(MergeNamed(pod_spec["volumes"], want.volumes, At(rec, {"volumes"}),
+                                         where + ".podTemplate.spec.volumes has a volume",
+                                         &new_rec["volumes"]));
     Value& containers = pod_spec["containers"];
     if (!containers.is_array()) containers = Value::array();
     Value* container = FindNamed(containers, "elasticsearch");
@@ -388,28 +418,9 @@ Status ApplyNodeSets(Value& es, const std::string& feature, const NodeSetWant& w
       container = &containers.back();
       new_rec["container"] = true;
     }
-    Value& mounts = (*container)["volumeMounts"];
-    if (!mounts.is_array()) mounts = Value::array();
-    std::set<std::string> wanted_mounts;
-    for (const Value& m : want.mounts) {
-      const std::string name = Str(m["name"]);
-      wanted_mounts.insert(name);
-      Value* cur = FindNamed(mounts, name);
-      if (cur != nullptr && !recorded("mounts", name) && *cur != m) {
-        return Status::FailedPrecondition(where +
-                                          " container elasticsearch has a volumeMount named \"" +
-                                          name + "\" that is not crosslink's; rename it");
-      }
-      if (cur != nullptr) {
-        *cur = m;
-      } else {
-        mounts.push_back(m);
-      }
-      if (cur == nullptr || recorded("mounts", name)) new_rec["mounts"].push_back(name);
-    }
-    for (const Value& n : rec.value("mounts", Value::array())) {
-      if (n.is_string() && wanted_mounts.count(n.get<std::string>()) == 0) EraseNamed(mounts, n);
-    }
+    CROSSLINK_RETURN_IF_ERROR(
+        MergeNamed((*container)["volumeMounts"], want.mounts, At(rec, {"mounts"}),
+                   where + " container elasticsearch has a volumeMount", &new_rec["mounts"]));
     PruneNodeSet(set, new_rec["container"].get<bool>());
     feature_records[set_name] = new_rec;
   }
@@ -425,25 +436,25 @@ void RemoveNodeSets(Value& es, const std::string& feature) {
   Value& sets = Ensure(es, {"spec"})["nodeSets"];
   if (sets.is_array()) {
     for (Value& set : sets) {
-      const std::string set_name = Str(set.value("name", Value()));
-      const Value rec = feature_records.value(set_name, Value::object());
-      if (rec.empty()) continue;
+      const std::string set_name = Str(At(set, {"name"}));
+      const Value& rec = At(feature_records, {set_name.c_str()});
+      if (!set.is_object() || !rec.is_object() || rec.empty()) continue;
       if (set.contains("config") && set["config"].is_object()) {
-        for (const Value& k : rec.value("config", Value::array())) {
+        for (const Value& k : At(rec, {"config"})) {
           if (k.is_string()) set["config"].erase(k.get<std::string>());
         }
       }
       Value& pod_spec = Ensure(set, {"podTemplate", "spec"});
-      for (const Value& n : rec.value("volumes", Value::array())) {
+      for (const Value& n : At(rec, {"volumes"})) {
         if (n.is_string()) EraseNamed(pod_spec["volumes"], n);
       }
       Value* container = FindNamed(pod_spec["containers"], "elasticsearch");
       if (container != nullptr) {
-        for (const Value& n : rec.value("mounts", Value::array())) {
+        for (const Value& n : At(rec, {"mounts"})) {
           if (n.is_string()) EraseNamed((*container)["volumeMounts"], n);
         }
       }
-      PruneNodeSet(set, rec.value("container", false));
+      PruneNodeSet(set, Bool(At(rec, {"container"})));
     }
   }
   records.erase(feature);
@@ -455,8 +466,8 @@ std::string NodeSetDrift(const Value& es, const NodeSetWant& want) {
   const Value& sets = At(es, {"spec", "nodeSets"});
   if (!sets.is_array()) return "";
   for (const Value& set : sets) {
-    const std::string set_name = Str(set.value("name", Value()));
-    const Value flat = FlattenConfig(set.value("config", Value::object()));
+    const std::string set_name = Str(At(set, {"name"}));
+    const Value flat = FlattenConfig(At(set, {"config"}));
     for (auto it = want.config.begin(); it != want.config.end(); ++it) {
       if (!flat.contains(it.key()) || !SameSetting(flat[it.key()], *it)) {
         return "nodeSet " + set_name + " lacks " + it.key();
@@ -479,6 +490,11 @@ std::string NodeSetDrift(const Value& es, const NodeSetWant& want) {
   }
   return "";
 }
+
+// "" when the pods' inputs hash matches the Secrets / ConfigMaps crosslink
+// feeds them (else an earlier apply wrote an object but not the resource,
+// and the pods still run with the old content).
+std::string InputsDrift(const Value& es, const Snapshot& snap);
 
 std::string MountDir(const char* volume) { return std::string(kConfigDir) + "/" + volume; }
 
@@ -702,7 +718,7 @@ const Value* OwnObject(const std::string& kind, const std::string& name, const T
 bool HasSecureSetting(const Value& es, const std::string& secret_name) {
   for (const Value& e : At(es, {"spec", "secureSettings"}).is_array() ? es["spec"]["secureSettings"]
                                                                       : Value::array()) {
-    if (Str(e.value("secretName", Value())) == secret_name) return true;
+    if (Str(At(e, {"secretName"})) == secret_name) return true;
   }
   return false;
 }
@@ -727,6 +743,8 @@ LiveObject ReadCredential(const Value& attrs, const Target& t, const Snapshot& s
                      {"setting", setting},
                      {"key_id", key_id}};
   live.outputs["key_id"] = key_id;
+  std::string drift = InputsDrift(snap.es, snap);
+  if (!drift.empty()) live.outputs["drift"] = drift;
   return live;
 }
 
@@ -744,6 +762,7 @@ LiveObject ReadClientTls(const Value& attrs, const Target& t, const Snapshot& sn
                      {"config_map", cm_name},
                      {"certificate_authorities", pems}};
   std::string drift = NodeSetDrift(snap.es, ClientTlsWant(cm_name, !pems.empty()));
+  if (drift.empty()) drift = InputsDrift(snap.es, snap);
   if (!drift.empty()) live.outputs["drift"] = drift;
   return live;
 }
@@ -754,10 +773,10 @@ LiveObject ReadSameOperator(const Value& attrs, const Target& t, const Snapshot&
   const Value& remotes = At(snap.es, {"spec", "remoteClusters"});
   if (!remotes.is_array()) return live;
   for (const Value& r : remotes) {
-    if (Str(r.value("name", Value())) != alias) continue;
+    if (Str(At(r, {"name"})) != alias) continue;
     live.exists = true;
     live.managed_by_crosslink = Contains(SplitList(Annotation(snap.es, kAnnRemoteClusters)), alias);
-    const Value& ref = r.value("elasticsearchRef", Value::object());
+    const Value& ref = At(r, {"elasticsearchRef"});
     std::string ns = Str(At(ref, {"namespace"}));
     live.attributes = {
         {"namespace", t.ns},
@@ -775,9 +794,12 @@ LiveObject ReadSameOperator(const Value& attrs, const Target& t, const Snapshot&
 LiveObject ReadTransportTrust(const Value& attrs, const Target& t, const Snapshot& snap,
                               Diagnostics* diags) {
   LiveObject live;
-  const std::string cm_name = Attr(attrs, "config_map");
   const std::string current =
       Str(At(snap.es, {"spec", "transport", "tls", "certificateAuthorities", "configMapName"}));
+  // A name crosslink set earlier (the topology renamed it) is drift, not a foreign value.
+  const bool set_by_crosslink =
+      !current.empty() && current == Annotation(snap.es, kAnnTransportCa);
+  const std::string cm_name = set_by_crosslink ? current : Attr(attrs, "config_map");
   const Value* cm = OwnObject("ConfigMap", cm_name, t, snap, &live, diags);
   if (!current.empty() && current != cm_name) {
     diags->Error({}, "",
@@ -794,6 +816,8 @@ LiveObject ReadTransportTrust(const Value& attrs, const Target& t, const Snapsho
                      {"name", t.name},
                      {"config_map", cm_name},
                      {"certificate_authorities", FlattenPems(Str(At(*cm, {"data", "ca.crt"})))}};
+  std::string drift = InputsDrift(snap.es, snap);
+  if (!drift.empty()) live.outputs["drift"] = drift;
   return live;
 }
 
@@ -816,6 +840,7 @@ LiveObject ReadCloudTrust(const Value& attrs, const Target& t, const Snapshot& s
                      {"certificate_authorities", FlattenPems(DecodeSecret(*secret, "ca.crt"))},
                      {"trust_restrictions", ParseTrustYml(Str(At(*cm, {"data", "trust.yml"})))}};
   std::string drift = NodeSetDrift(snap.es, CloudTrustWant(secret_name, cm_name));
+  if (drift.empty()) drift = InputsDrift(snap.es, snap);
   if (!drift.empty()) live.outputs["drift"] = drift;
   return live;
 }
@@ -823,6 +848,18 @@ LiveObject ReadCloudTrust(const Value& attrs, const Target& t, const Snapshot& s
 // ---------------------------------------------------------------- edits
 
 using Mutation = std::function<Status(Value&)>;
+
+// An update that renames crosslink's object (attribute `attr`): the old one
+// goes after the rollout, if it is crosslink's. Returns the old name ("" =
+// not renamed).
+std::string DeleteRenamed(const char* kind, const char* attr, const Value& attrs,
+                          const Value* prior, const Snapshot& snap, Edit* e) {
+  const std::string old_name = prior != nullptr ? Attr(*prior, attr) : "";
+  if (old_name.empty() || old_name == Attr(attrs, attr)) return "";
+  const Value* old = snap.Find(kind, old_name);
+  if (old != nullptr && IsCrosslinks(*old)) e->deletes.push_back({kind, old_name});
+  return old_name;
+}
 
 Edit EditRcs(ChangeAction action) {
   Edit e;
@@ -852,9 +889,7 @@ Edit EditRcs(ChangeAction action) {
 Result<Edit> EditRcsService(ChangeAction action, const Value& attrs, const Target& t,
                             const Snapshot& snap, const std::string& address) {
   Edit e;
-  const int port = attrs.value("port", Value(kRcsPort)).is_number_integer()
-                       ? attrs.value("port", kRcsPort)
-                       : kRcsPort;
+  const int port = PortAttr(attrs, kRcsPort);
   const Value* own = snap.Find("Service", OwnRcsServiceName(t));
   if (own != nullptr && !IsCrosslinks(*own)) return Foreign("Service", t, OwnRcsServiceName(t));
   if (action == ChangeAction::kDelete) {
@@ -877,7 +912,7 @@ Result<Edit> EditRcsService(ChangeAction action, const Value& attrs, const Targe
   e.service_name = OwnRcsServiceName(t);
   Value svc = NewObject("Service", OwnRcsServiceName(t), t, address);
   svc["spec"] = {
-      {"type", Str(attrs.value("type", Value("LoadBalancer")))},
+      {"type", Attr(attrs, "type").empty() ? "LoadBalancer" : Attr(attrs, "type")},
       {"selector", {{kTypeLabel, "elasticsearch"}, {kClusterNameLabel, t.name}}},
       {"ports",
        Value::array(
@@ -897,9 +932,7 @@ Edit EditTransportService(ChangeAction action, const Value& attrs, const Target&
     };
     return e;
   }
-  const int port = attrs.value("port", Value(kTransportPort)).is_number_integer()
-                       ? attrs.value("port", kTransportPort)
-                       : kTransportPort;
+  const int port = PortAttr(attrs, kTransportPort);
   e.wait_service = true;
   e.mutate = [port](Value& es) {
     return ExposeTemplate(es, "transport", kAnnTransportService, port, kTransportPort,
@@ -930,7 +963,7 @@ Result<Edit> EditCredential(ChangeAction action, const Value& attrs,
         Value& list = Ensure(es, {"spec"})["secureSettings"];
         if (list.is_array()) {
           for (auto it = list.begin(); it != list.end();) {
-            it = Str(it->value("secretName", Value())) == name ? list.erase(it) : it + 1;
+            it = Str(At(*it, {"secretName"})) == name ? list.erase(it) : it + 1;
           }
           if (list.empty()) es["spec"].erase("secureSettings");
         }
@@ -972,12 +1005,8 @@ Result<Edit> EditCredential(ChangeAction action, const Value& attrs,
   secret["metadata"]["annotations"][kAnnKeyId] = Attr(attrs, "key_id");
   e.upserts.push_back(std::move(secret));
   Mutation remove_old = [](Value&) { return Status::Ok(); };
-  const std::string old_name = prior != nullptr ? Attr(*prior, "secret_name") : "";
-  if (!old_name.empty() && old_name != secret_name) {
-    remove_old = remove(old_name);
-    const Value* old = snap.Find("Secret", old_name);
-    if (old != nullptr && IsCrosslinks(*old)) e.deletes.push_back({"Secret", old_name});
-  }
+  const std::string old_name = DeleteRenamed("Secret", "secret_name", attrs, prior, snap, &e);
+  if (!old_name.empty()) remove_old = remove(old_name);
   e.mutate = [secret_name, remove_old](Value& es) {
     CROSSLINK_RETURN_IF_ERROR(remove_old(es));
     if (!HasSecureSetting(es, secret_name)) {
@@ -1007,12 +1036,9 @@ Result<Edit> EditClientTls(ChangeAction action, const Value& attrs, const Value*
     return e;
   }
   const std::vector<std::string> pems =
-      FlattenPems(attrs.value("certificate_authorities", Value()));
+      FlattenPems(At(attrs, {"certificate_authorities"}));
   e.upserts.push_back(ConfigMapObject(cm_name, t, address, {{"ca.crt", JoinPems(pems)}}));
-  const std::string old_name = prior != nullptr ? Attr(*prior, "config_map") : "";
-  if (!old_name.empty() && old_name != cm_name && snap.Find("ConfigMap", old_name) != nullptr) {
-    e.deletes.push_back({"ConfigMap", old_name});
-  }
+  DeleteRenamed("ConfigMap", "config_map", attrs, prior, snap, &e);
   NodeSetWant want = ClientTlsWant(cm_name, !pems.empty());
   e.mutate = [want, address](Value& es) { return ApplyNodeSets(es, kClientTls, want, address); };
   return e;
@@ -1046,11 +1072,13 @@ Result<Edit> EditSameOperator(ChangeAction action, const Value& attrs, const Val
     };
     return e;
   }
-  const Value& remote = attrs.value("remote", Value::object());
+  const Value& remote = At(attrs, {"remote"});
   Value entry = {{"name", alias},
                  {"elasticsearchRef",
-                  {{"name", Str(remote.value("name", Value()))},
-                   {"namespace", Str(remote.value("namespace", Value(t.ns)))}}}};
+                  {{"name", Str(At(remote, {"name"}))},
+                   {"namespace", Str(At(remote, {"namespace"})).empty()
+                                     ? t.ns
+                                     : Str(At(remote, {"namespace"}))}}}};
   if (attrs.contains("api_key")) {
     Result<Value> access = ToEckAccess(At(attrs, {"api_key", "access"}));
     if (!access.ok()) return access.status();
@@ -1073,8 +1101,9 @@ Result<Edit> EditSameOperator(ChangeAction action, const Value& attrs, const Val
   return e;
 }
 
-Result<Edit> EditTransportTrust(ChangeAction action, const Value& attrs, const Target& t,
-                                const Snapshot& snap, const std::string& address) {
+Result<Edit> EditTransportTrust(ChangeAction action, const Value& attrs, const Value* prior,
+                                const Target& t, const Snapshot& snap,
+                                const std::string& address) {
   Edit e;
   e.restarts = true;
   const std::string cm_name = Attr(attrs, "config_map");
@@ -1094,12 +1123,14 @@ Result<Edit> EditTransportTrust(ChangeAction action, const Value& attrs, const T
     return e;
   }
   const std::vector<std::string> pems =
-      FlattenPems(attrs.value("certificate_authorities", Value()));
+      FlattenPems(At(attrs, {"certificate_authorities"}));
   e.upserts.push_back(ConfigMapObject(cm_name, t, address, {{"ca.crt", JoinPems(pems)}}));
+  DeleteRenamed("ConfigMap", "config_map", attrs, prior, snap, &e);
   e.mutate = [cm_name, t](Value& es) {
     const std::string current =
         Str(At(es, {"spec", "transport", "tls", "certificateAuthorities", "configMapName"}));
-    if (!current.empty() && current != cm_name) {
+    // The name crosslink set (renamed by this update) is crosslink's.
+    if (!current.empty() && current != cm_name && current != Annotation(es, kAnnTransportCa)) {
       return Status::FailedPrecondition(
           t.Describe() + ": spec.transport.tls.certificateAuthorities.configMapName is \"" +
           current + "\" (not crosslink's); add the peer CAs (key ca.crt) to that ConfigMap " +
@@ -1112,8 +1143,8 @@ Result<Edit> EditTransportTrust(ChangeAction action, const Value& attrs, const T
   return e;
 }
 
-Result<Edit> EditCloudTrust(ChangeAction action, const Value& attrs, const Target& t,
-                            const Snapshot& snap, const std::string& address) {
+Result<Edit> EditCloudTrust(ChangeAction action, const Value& attrs, const Value* prior,
+                            const Target& t, const Snapshot& snap, const std::string& address) {
   Edit e;
   e.restarts = true;
   const std::string secret_name = Attr(attrs, "secret");
@@ -1132,13 +1163,15 @@ Result<Edit> EditCloudTrust(ChangeAction action, const Value& attrs, const Targe
     return e;
   }
   const std::vector<std::string> pems =
-      FlattenPems(attrs.value("certificate_authorities", Value()));
+      FlattenPems(At(attrs, {"certificate_authorities"}));
   if (pems.empty()) {
     return Status::FailedPrecondition(address + ": no Elastic Cloud CA certificate to trust");
   }
-  std::vector<std::string> names = FlattenStrings(attrs.value("trust_restrictions", Value()));
+  std::vector<std::string> names = FlattenStrings(At(attrs, {"trust_restrictions"}));
   e.upserts.push_back(SecretObject(secret_name, t, address, {{"ca.crt", JoinPems(pems)}}));
   e.upserts.push_back(ConfigMapObject(cm_name, t, address, {{"trust.yml", TrustYml(names)}}));
+  DeleteRenamed("Secret", "secret", attrs, prior, snap, &e);
+  DeleteRenamed("ConfigMap", "config_map", attrs, prior, snap, &e);
   NodeSetWant want = CloudTrustWant(secret_name, cm_name);
   e.mutate = [want, address](Value& es) { return ApplyNodeSets(es, kCloudTrust, want, address); };
   return e;
@@ -1239,10 +1272,14 @@ Result<Value> ToEckAccess(const Value& access) {
   if (!access.is_object()) return out;
   // ECK takes one search and one replication entry: entries that differ
   // only in `names` are merged.
-  const Value& search = access.value("search", Value::array());
+  const Value& search = At(access, {"search"});
   if (search.is_array() && !search.empty()) {
     Value merged;
     for (const Value& s : search) {
+      if (!s.is_object()) {
+        return Status::InvalidArgument("api_key.access.search entries must be objects, got " +
+                                       s.dump());
+      }
       Value rest = s;
       rest.erase("names");
       if (!rest.contains("allow_restricted_indices")) rest["allow_restricted_indices"] = false;
@@ -1259,26 +1296,34 @@ Result<Value> ToEckAccess(const Value& access) {
               "allow_restricted_indices): make them one entry");
         }
       }
-      for (const std::string& n : FlattenStrings(s.value("names", Value())))
+      for (const std::string& n : FlattenStrings(At(s, {"names"})))
         merged["names"].push_back(n);
     }
     if (merged.contains("field_security")) {
       Value& fs = merged["field_security"];
+      if (!fs.is_object()) {
+        return Status::InvalidArgument(
+            "api_key.access.search[].field_security must be an object, got " + fs.dump());
+      }
       if (!fs.contains("grant")) fs["grant"] = Value::array();
       if (!fs.contains("except")) fs["except"] = Value::array();
     }
     out["search"] = merged;
   }
-  const Value& replication = access.value("replication", Value::array());
+  const Value& replication = At(access, {"replication"});
   if (replication.is_array() && !replication.empty()) {
     Value names = Value::array();
     for (const Value& r : replication) {
-      if (r.value("allow_restricted_indices", false)) {
+      if (!r.is_object()) {
+        return Status::InvalidArgument(
+            "api_key.access.replication entries must be objects, got " + r.dump());
+      }
+      if (Bool(At(r, {"allow_restricted_indices"}))) {
         return Status::InvalidArgument(
             "ECK's spec.remoteClusters[].apiKey.access.replication "
             "has no allow_restricted_indices; remove it");
       }
-      for (const std::string& n : FlattenStrings(r.value("names", Value()))) names.push_back(n);
+      for (const std::string& n : FlattenStrings(At(r, {"names"}))) names.push_back(n);
     }
     out["replication"] = {{"names", names}};
   }
@@ -1341,7 +1386,7 @@ std::vector<Orphan> FindOrphans(const Target& target, const Snapshot& snap,
       if (!IsCrosslinks(obj)) continue;
       const std::string address = Annotation(obj, kAnnAddress);
       const std::string type = address.substr(0, address.find('.'));
-      const std::string kind = Str(obj.value("kind", Value()));
+      const std::string kind = Str(At(obj, {"kind"}));
       const std::string name = ObjectName(obj);
       Value attrs = base();
       if (type == "eck_remote_credential") {
@@ -1357,7 +1402,7 @@ std::vector<Orphan> FindOrphans(const Target& target, const Snapshot& snap,
         for (const auto* other : {&snap.secrets, &snap.config_maps}) {
           for (const Value& o : *other) {
             if (IsCrosslinks(o) && Annotation(o, kAnnAddress) == address && ObjectName(o) != name) {
-              attrs[Str(o.value("kind", Value())) == "Secret" ? "secret" : "config_map"] =
+              attrs[Str(At(o, {"kind"})) == "Secret" ? "secret" : "config_map"] =
                   ObjectName(o);
             }
           }
@@ -1420,9 +1465,9 @@ Result<Edit> BuildEdit(ChangeAction action, const std::string& type, const std::
   } else if (type == "eck_same_operator_remote") {
     e = EditSameOperator(action, attributes, prior_attributes, target);
   } else if (type == "eck_transport_trust") {
-    e = EditTransportTrust(action, attributes, target, snap, address);
+    e = EditTransportTrust(action, attributes, prior_attributes, target, snap, address);
   } else if (type == "eck_cloud_trust") {
-    e = EditCloudTrust(action, attributes, target, snap, address);
+    e = EditCloudTrust(action, attributes, prior_attributes, target, snap, address);
   } else if (type == "eck_transport_ca") {
     return Status::InvalidArgument(address + " is a data source: crosslink only reads it");
   } else {
@@ -1452,7 +1497,7 @@ void UpdateInputsHash(Value& es, const Snapshot& objects) {
       for (const Value& v : At(set, {"podTemplate", "spec", "volumes"}).is_array()
                                 ? set["podTemplate"]["spec"]["volumes"]
                                 : Value::array()) {
-        const std::string name = Str(v.value("name", Value()));
+        const std::string name = Str(At(v, {"name"}));
         if (name != kClientTlsVolume && name != kCloudCaVolume && name != kTrustVolume) continue;
         if (v.contains("configMap"))
           inputs.push_back({"ConfigMap", Str(At(v, {"configMap", "name"}))});
@@ -1468,12 +1513,13 @@ void UpdateInputsHash(Value& es, const Snapshot& objects) {
   for (const auto& [kind, name] : inputs) {
     const Value* obj = objects.Find(kind, name);
     text += kind + "/" + name + "=" +
-            (obj == nullptr ? "-" : DumpJson(obj->value("data", Value()))) + "\n";
+            (obj == nullptr ? "-" : DumpJson(At(*obj, {"data"}))) + "\n";
   }
   const std::string hash = inputs.empty() ? "" : Sha256Hex(text).substr(0, 32);
   Value& sets = Ensure(es, {"spec"})["nodeSets"];
   if (!sets.is_array()) return;
   for (Value& set : sets) {
+    if (!set.is_object()) continue;
     if (hash.empty()) {
       if (At(set, {"podTemplate", "metadata", "annotations"}).contains(kAnnInputsHash)) {
         EraseAndPrune(set, {"podTemplate", "metadata", "annotations", kAnnInputsHash});
@@ -1483,6 +1529,18 @@ void UpdateInputsHash(Value& es, const Snapshot& objects) {
     }
   }
 }
+
+namespace {
+
+std::string InputsDrift(const Value& es, const Snapshot& snap) {
+  Value expected = es;
+  UpdateInputsHash(expected, snap);
+  if (expected == es) return "";
+  return "the pods do not run with the current content of crosslink's Secrets / ConfigMaps "
+         "(pod template annotation " + std::string(kAnnInputsHash) + " is stale)";
+}
+
+}  // namespace
 
 PlanResponse PlanResource(const PlanRequest& req) {
   const std::string type = req.desired != nullptr ? req.desired->type
@@ -1517,7 +1575,7 @@ PlanResponse PlanResource(const PlanRequest& req) {
                (req.prior != nullptr && req.prior->attributes.contains("api_key")) ||
                (req.live != nullptr && req.live->attributes.contains("api_key"));
   }
-  if (outputs.is_object() && outputs.value("preexisting", false)) restarts = false;
+  if (outputs.is_object() && Bool(At(outputs, {"preexisting"}))) restarts = false;
   resp.restarts_cluster = restarts;
   return resp;
 }

@@ -107,7 +107,8 @@ class CurlKubeClient : public KubeClient {
                      const std::string& label_selector) override {
     std::string path = Path(kind, ns, "");
     if (!label_selector.empty()) path += "?labelSelector=" + http::UrlEncode(label_selector);
-    std::string what = kind.name + " list in " + (ns.empty() ? "all namespaces" : "namespace " + ns);
+    std::string what =
+        kind.name + " list in " + (ns.empty() ? "all namespaces" : "namespace " + ns);
     if (!label_selector.empty()) what += " (labels " + label_selector + ")";
     Result<Value> list = Call("GET", path, "", "", what, "list", kind, ns);
     if (!list.ok()) return list;
@@ -123,8 +124,9 @@ class CurlKubeClient : public KubeClient {
   Result<Value> Create(const Kind& kind, const std::string& ns, const Value& object) override {
     Value body = WithType(kind, object);
     std::string name;
-    if (body.contains("metadata") && body["metadata"].is_object()) {
-      name = body["metadata"].value("name", "");
+    if (body.contains("metadata") && body["metadata"].is_object() &&
+        body["metadata"].contains("name") && body["metadata"]["name"].is_string()) {
+      name = body["metadata"]["name"].get<std::string>();
     }
     return Call("POST", Path(kind, ns, ""), DumpJson(body), "application/json",
                 ObjectName(kind, ns, name), "create", kind, ns);

@@ -750,5 +750,125 @@ TEST_F(EckProviderTest, MissingResourceAndBadKubeconfigAreClearErrors) {
       << r.status.message();
 }
 
+TEST_F(EckProviderTest, MalformedObjectsAreErrorsNotExceptions) {
+  // Access in a shape nlohmann would throw on.
+  EXPECT_FALSE(ToEckAccess({{"search", Value::array({"logs-*"})}}).ok());
+  EXPECT_FALSE(ToEckAccess({{"search", Value::array({{{"names", {"a"}}, {"field_security", 1}}})}})
+                   .ok());
+  EXPECT_FALSE(ToEckAccess({{"replication", Value::array({1})}}).ok());
+
+  // A nodeSets entry that is not an object, a port that is not one.
+  Value es = Es();
+  es["spec"]["nodeSets"].push_back("junk");
+  kube_.Put(Kind::Elasticsearch(), "obs", es);
+  auto tls = Spec("eck_remote_client_tls", "eck_remote_client_tls.logs",
+                  {{"config_map", "logs-crosslink-remote-ca"},
+                   {"certificate_authorities", Value::array({peer_ca_})}});
+  ApplyResponse r = provider_->Create(CreateRequest(tls));
+  EXPECT_EQ(r.status.code(), StatusCode::kFailedPrecondition) << r.status.ToString();
+  EXPECT_NE(r.status.message().find("spec.nodeSets"), std::string::npos) << r.status.message();
+  EXPECT_NE(r.status.message().find("Elasticsearch obs/logs"), std::string::npos)
+      << r.status.message();
+  EXPECT_EQ(Es()["spec"], es["spec"]);
+  auto svc = Spec("eck_remote_cluster_service", "eck_remote_cluster_service.logs",
+                  {{"type", "LoadBalancer"}, {"port", "9443"}});
+  EXPECT_EQ(PlanAgainst(*provider_, svc, ReadOne(svc)).action, ChangeAction::kCreate);
+
+  // A Service whose ports / ingress entries are not objects.
+  kube_.Put(Kind::Service(), "obs",
+            {{"metadata", {{"name", "logs-es-http"}}},
+             {"spec", {{"ports", Value::array({"9200"})}}},
+             {"status", {{"loadBalancer", {{"ingress", Value::array({"10.1.2.3"})}}}}}});
+  kube_.Put(Kind::Secret(), "obs",
+            {{"metadata", {{"name", "logs-es-elastic-user"}}},
+             {"data", {{"elastic", http::Base64Encode("pw")}}}});
+  auto ep = provider_->endpoints()->Resolve(topo_.clusters["logs"]);
+  ASSERT_TRUE(ep.ok()) << ep.status().ToString();
+  EXPECT_EQ(ep->url, "https://logs-es-http.obs.svc:9200");
+}
+
+TEST_F(EckProviderTest, RemovingAnEntryCrosslinkDidNotWriteDoesNotWaitForTheOperator) {
+  Value es = Es();
+  es["spec"]["remoteClusters"] = Value::array(
+      {{{"name", "west"},
+        {"elasticsearchRef", {{"name", "w"}, {"namespace", "obs"}}},
+        {"apiKey", {{"access", {{"search", {{"names", {"a"}}}}}}}}}});
+  kube_.Put(Kind::Elasticsearch(), "obs", es);
+  auto spec = Spec("eck_same_operator_remote", "eck_same_operator_remote.logs.west",
+                   {{"alias", "west"},
+                    {"remote", {{"name", "w"}}},
+                    {"api_key", {{"access", {{"search", Value::array({{{"names", {"a"}}}})}}}}}});
+  state::ResourceState prior = StateOf(spec, LiveObject{});
+  ApplyResponse r = provider_->Delete(DeleteRequest(prior));
+  EXPECT_TRUE(r.status.ok()) << r.status.ToString();  // no 2 s wait for the keystore
+  EXPECT_EQ(Es()["spec"]["remoteClusters"], es["spec"]["remoteClusters"]);
+}
+
+TEST_F(EckProviderTest, AnObjectOfAnotherCrosslinkResourceIsNeverTakenOver) {
+  auto tls = Spec("eck_remote_client_tls", "eck_remote_client_tls.logs",
+                  {{"config_map", "logs-crosslink-shared"},
+                   {"certificate_authorities", Value::array({peer_ca_})}});
+  ASSERT_TRUE(provider_->Create(CreateRequest(tls)).status.ok());
+  auto trust = Spec("eck_transport_trust", "eck_transport_trust.logs",
+                    {{"config_map", "logs-crosslink-shared"},
+                     {"certificate_authorities", Value::array({own_ca_})}});
+  ApplyResponse r = provider_->Create(CreateRequest(trust));
+  EXPECT_EQ(r.status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status.message().find("eck_remote_client_tls.logs"), std::string::npos)
+      << r.status.message();
+  EXPECT_NE(r.status.message().find("environment \"k8s\""), std::string::npos)
+      << r.status.message();
+  Value cm = kube_.Object(Kind::ConfigMap(), "obs", "logs-crosslink-shared");
+  EXPECT_EQ(FlattenPems(cm["data"]["ca.crt"]), FlattenPems(peer_ca_));
+}
+
+TEST_F(EckProviderTest, AnInputThePodsDoNotRunWithIsDrift) {
+  auto cred = Spec("eck_remote_credential", "eck_remote_credential.logs.east",
+                   {{"secret_name", "logs-crosslink-remote-east"},
+                    {"setting", "cluster.remote.east.credentials"},
+                    {"key_id", "k1"}});
+  ASSERT_TRUE(provider_->Create(CreateRequest(cred, {{"credentials", Secret("a2V5LTE=")}}))
+                  .status.ok());
+  EXPECT_EQ(PlanAgainst(*provider_, cred, ReadOne(cred)).action, ChangeAction::kNoOp);
+  // An earlier apply wrote the Secret but not the Elasticsearch resource.
+  Value secret = kube_.Object(Kind::Secret(), "obs", "logs-crosslink-remote-east");
+  secret["data"]["cluster.remote.east.credentials"] = http::Base64Encode("a2V5LTI=");
+  kube_.Put(Kind::Secret(), "obs", secret);
+  LiveObject live = ReadOne(cred);
+  PlanResponse plan = PlanAgainst(*provider_, cred, live);
+  EXPECT_EQ(plan.action, ChangeAction::kUpdate);
+  EXPECT_TRUE(plan.restarts_cluster);
+  EXPECT_EQ(Everything(ReadSpecs(*provider_, "logs", {&cred})).find("a2V5LTI="),
+            std::string::npos);
+  const int writes = kube_.es_writes;
+  ApplyResponse r = provider_->Update(CreateRequest(cred, {{"credentials", Secret("a2V5LTI=")}}));
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(kube_.es_writes, writes + 1);
+  EXPECT_EQ(PlanAgainst(*provider_, cred, ReadOne(cred)).action, ChangeAction::kNoOp);
+}
+
+TEST_F(EckProviderTest, RenamedTransportTrustIsAnUpdateThatRemovesTheOldConfigMap) {
+  auto before = Spec("eck_transport_trust", "eck_transport_trust.logs",
+                     {{"config_map", "logs-crosslink-a"},
+                      {"certificate_authorities", Value::array({peer_ca_})}});
+  ApplyResponse created = provider_->Create(CreateRequest(before));
+  ASSERT_TRUE(created.status.ok()) << created.status.ToString();
+  auto after = before;
+  after.attributes["config_map"] = "logs-crosslink-b";
+  ReadResponse read = ReadSpecs(*provider_, "logs", {&after});
+  EXPECT_FALSE(read.diagnostics.has_errors()) << read.diagnostics.ToString();
+  EXPECT_EQ(PlanAgainst(*provider_, after, read.objects[after.address]).action,
+            ChangeAction::kUpdate);
+  state::ResourceState prior = StateOf(before, created.result);
+  ApplyRequest update = CreateRequest(after);
+  update.prior = &prior;
+  ApplyResponse r = provider_->Update(update);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(Es()["spec"]["transport"]["tls"]["certificateAuthorities"]["configMapName"],
+            "logs-crosslink-b");
+  EXPECT_TRUE(kube_.Object(Kind::ConfigMap(), "obs", "logs-crosslink-a").is_null());
+  EXPECT_EQ(PlanAgainst(*provider_, after, ReadOne(after)).action, ChangeAction::kNoOp);
+}
+
 }  // namespace
 }  // namespace crosslink::providers::eck
