@@ -1,19 +1,20 @@
-// The shipped `crosslink` binary: the CLI wired to the real world.
+// The shipped `crosslink` binary: the CLI wired to the real world and to the
+// platform providers this build ships (engine/cli/builtin_providers.h).
 #include <unistd.h>
 
 #include <iostream>
 
+#include "engine/cli/builtin_providers.h"
 #include "engine/cli/cli.h"
 #include "engine/core/clock.h"
 #include "engine/core/filesystem.h"
 
 int main(int argc, char** argv) {
-  crosslink::providers::ProviderSet providers;
-  // Platform providers register here as they land (issues #4, #5, #6).
+  auto providers = crosslink::cli::NewBuiltinProviders();
   auto fs = crosslink::NewPosixFileSystem();
   crosslink::RealClock clock;
   crosslink::cli::CliEnv env;
-  env.providers = &providers;
+  env.providers = &providers->set();
   env.fs = fs.get();
   env.clock = &clock;
   env.in = &std::cin;

@@ -95,8 +95,10 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
                            : item.prior ? item.prior->attributes
                                         : Value::object();
       if (item.type == "eck_transport_ca") EnsureSecretLoaded(**client, *target, attrs, &*snap);
-      resp.objects[item.address] =
+      LiveObject live =
           ReadResource(item.type, item.address, attrs, *target, *snap, &resp.diagnostics);
+      if (item.prior != nullptr) EchoEquivalentCaLists(item.prior->attributes, &live);
+      resp.objects[item.address] = std::move(live);
     }
     resp.orphans = FindOrphans(*target, *snap, known, &resp.diagnostics);
     return resp;

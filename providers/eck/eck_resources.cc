@@ -1346,6 +1346,20 @@ Value FromEckAccess(const Value& eck) {
   return out;
 }
 
+void EchoEquivalentCaLists(const Value& prior_attributes, LiveObject* live) {
+  if (!live->exists || !prior_attributes.is_object() || !live->attributes.is_object()) return;
+  for (const char* key : {"certificate_authorities", "certificates"}) {
+    auto prior = prior_attributes.find(key);
+    auto now = live->attributes.find(key);
+    if (prior == prior_attributes.end() || now == live->attributes.end()) continue;
+    std::vector<std::string> a = FlattenPems(*prior);
+    std::vector<std::string> b = FlattenPems(*now);
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    if (a == b) *now = *prior;
+  }
+}
+
 LiveObject ReadResource(const std::string& type, const std::string& address,
                         const Value& attributes, const Target& target, const Snapshot& snap,
                         Diagnostics* diags) {

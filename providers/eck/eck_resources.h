@@ -115,6 +115,12 @@ PlanResponse PlanResource(const PlanRequest& req);
 
 // Helpers shared with the provider and tests.
 std::vector<std::string> FlattenPems(const Value& v);  // lists of lists of PEMs -> unique certs
+
+// State keeps CA lists as apply resolved them (a list of PEM lists, one per
+// source); Read sees one flat list. When both hold the same certificates,
+// `live` gets the prior's value, so that an unchanged trust is not reported
+// as changed outside crosslink (the planner's drift report compares values).
+void EchoEquivalentCaLists(const Value& prior_attributes, LiveObject* live);
 std::string NormalizePem(const std::string& pem);
 bool IsCrosslinks(const Value& object);
 std::string ObjectName(const Value& object);

@@ -100,7 +100,14 @@ Status ReadRoles(const ClusterClient& client, const std::vector<const ReadItem*>
     const std::string name = RoleName(item->address, ItemAttributes(*item));
     named.insert(name);
     auto it = roles.find(name);
-    out->objects[item->address] = it != roles.end() ? ToLive(name, *it) : LiveObject{};
+    LiveObject live = it != roles.end() ? ToLive(name, *it) : LiveObject{};
+    // State keeps the body as the topology wrote it; when Elasticsearch's
+    // answer means the same, report that body so the plan shows no drift.
+    if (live.exists && item->prior != nullptr &&
+        NormalizeRole(BodyOf(item->prior->attributes)) == live.attributes["body"]) {
+      live.attributes["body"] = BodyOf(item->prior->attributes);
+    }
+    out->objects[item->address] = std::move(live);
   }
   for (auto it = roles.begin(); it != roles.end(); ++it) {
     if (named.count(it.key()) != 0 || !Marked(it.value()) || !ValidNamePart(it.key())) continue;
