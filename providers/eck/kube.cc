@@ -191,7 +191,17 @@ class CurlKubeClient : public KubeClient {
     }
     Result<http::Response> response = http_->Send(request);
     if (!response.ok()) {
-      return response.status().WithContext("cannot " + verb + " " + what + " on " + Describe());
+      Status s = response.status().WithContext("cannot " + verb + " " + what + " on " +
+                                                Describe());
+      if (s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kDeadlineExceeded) {
+        // No answer at all: say what to check, as kubectl users would.
+        return Status::Error(s.code(),
+                             s.message() + " (is the API server up and reachable from here? " +
+                                 "check the `server` of this context, e.g. with `kubectl " +
+                                 "cluster-info`)",
+                             s.retryable());
+      }
+      return s;
     }
     if (response->status >= 200 && response->status < 300) {
       if (response->body.empty()) return Value::object();
