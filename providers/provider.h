@@ -18,6 +18,10 @@
 //   Create / Update / Delete   per resource, at apply time, with references
 //              already resolved and sensitive inputs as Secrets.
 //
+// Progress: a Create / Update / Delete / ApplyGroup that waits (a rolling
+// restart, a LoadBalancer address, a connection to come up) tells the user
+// through ApplyRequest::progress while it waits; see there.
+//
 // Errors: a response's Status says what went wrong with the outside world and
 // whether it is retryable (the scheduler retries those with backoff);
 // Diagnostics carry problems to show the user (e.g. "API key lacks
@@ -121,6 +125,16 @@ struct ApplyRequest {
   const state::ResourceState* prior = nullptr;   // null for Create
   Value attributes = Value::object();            // fully resolved
   std::map<std::string, Secret> secret_inputs;   // resolved secret_inputs
+  // Progress of a long call, for the user ("waiting for apps/search to be
+  // Ready (phase ApplyingChanges)"): human text, one line, no secret values
+  // and no elapsed time (the UI shows that). May be empty: check before
+  // calling. Called from the thread running Create / Update / Delete /
+  // ApplyGroup, only during that call, as often as the provider likes (each
+  // poll of a wait): throttling is the UI's job. In ApplyGroup every change
+  // carries its own progress, reporting for that change: a wait on what the
+  // whole group shares (the cluster's restart) calls it for every change it
+  // holds up.
+  std::function<void(const std::string& message)> progress;
 };
 
 struct ApplyResponse {
@@ -131,7 +145,8 @@ struct ApplyResponse {
 
 // One change of a restart group (ApplyGroup): `action` is kCreate, kUpdate,
 // kReplace or kDelete; `request` is what Create/Update/Delete would get
-// (for kReplace: desired + prior, the provider deletes then creates).
+// (for kReplace: desired + prior, the provider deletes then creates),
+// including its own `request.progress`.
 struct GroupChange {
   ChangeAction action = ChangeAction::kNoOp;
   std::string address;

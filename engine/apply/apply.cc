@@ -190,6 +190,8 @@ class Runner {
   Status Retrying(const ResourceChange& c, const std::function<Status()>& attempt);
   Status Resolve(const graph::ResourceSpec& spec, Value* attributes,
                  std::map<std::string, Secret>* secrets);
+  // The ApplyRequest::progress of a provider call for change `c`.
+  std::function<void(const std::string&)> Progress(const ResourceChange& c);
   std::optional<state::ResourceState> Prior(const std::string& address);
   providers::Provider* FindProvider(const ResourceChange& c, std::string* name);
   Status Upsert(state::ResourceState rs);
@@ -503,6 +505,7 @@ Status Runner::DoDelete(const ResourceChange& c, providers::Provider* provider) 
 Status Runner::PrepareCreate(const ResourceChange& c, Pending* p) {
   const graph::ResourceSpec& spec = *c.desired;
   p->change = &c;
+  p->request.progress = Progress(c);
   p->request.desired = &spec;
   p->request.prior = nullptr;
   return Resolve(spec, &p->request.attributes, &p->request.secret_inputs);
@@ -511,6 +514,7 @@ Status Runner::PrepareCreate(const ResourceChange& c, Pending* p) {
 Status Runner::PrepareUpdate(const ResourceChange& c, Pending* p) {
   const graph::ResourceSpec& spec = *c.desired;
   p->change = &c;
+  p->request.progress = Progress(c);
   p->prior = Prior(c.address);
   p->in_state = p->prior.has_value();
   p->request.desired = &spec;
@@ -521,6 +525,7 @@ Status Runner::PrepareUpdate(const ResourceChange& c, Pending* p) {
 
 Status Runner::PrepareDelete(const ResourceChange& c, Pending* p) {
   p->change = &c;
+  p->request.progress = Progress(c);
   p->prior = Prior(c.address);
   p->in_state = p->prior.has_value();
   if (!p->in_state) p->prior = FromChange(c);
@@ -798,6 +803,15 @@ Status Runner::Resolve(const graph::ResourceSpec& spec, Value* attributes,
     (*secrets)[input] = it->second;
   }
   return Status::Ok();
+}
+
+std::function<void(const std::string&)> Runner::Progress(const ResourceChange& c) {
+  ApplyHooks* hooks = hooks_;
+  const ResourceChange* change = &c;  // outlives the run, hence every provider call
+  return [hooks, change](const std::string& message) {
+    spdlog::debug("apply: {}: {}", change->address, message);
+    hooks->OnProgress(*change, message);
+  };
 }
 
 providers::Provider* Runner::FindProvider(const ResourceChange& c, std::string* name) {

@@ -36,7 +36,10 @@
 // alone, with the next ApplyGroup call holding only them (same backoff as
 // above); the others fail, and only their own dependents are skipped. Hooks
 // and the summary see every member as a change of its own (OnStart when the
-// group starts, OnRetry per retried member). A plan whose groups are not
+// group starts, OnRetry per retried member, OnProgress per member the
+// provider reports for).
+// Every provider call gets an ApplyRequest::progress that forwards to
+// ApplyHooks::OnProgress for its change. A plan whose groups are not
 // made of its own create/update/replace/delete changes, or whose members
 // wait for each other, runs nothing (run-level failure).
 // A failure skips every change waiting for it; independent branches finish.
@@ -85,6 +88,15 @@ class ApplyHooks {
   virtual void OnRetry(const plan::ResourceChange& change, int attempt, const Status& status,
                        std::chrono::milliseconds delay) {
     (void)change, (void)attempt, (void)status, (void)delay;
+  }
+  // The provider's progress while it works on the change
+  // (providers::ApplyRequest::progress), as often as the provider reports
+  // it: throttling is the UI's job. Called between OnStart and
+  // OnDone/OnFailed, from the thread running the provider call. In a
+  // restart group each member reports for itself; a provider waiting for
+  // the group's restart reports to every member it holds up.
+  virtual void OnProgress(const plan::ResourceChange& change, const std::string& message) {
+    (void)change, (void)message;
   }
   // The change completed and is recorded in state.
   virtual void OnDone(const plan::ResourceChange& change) { (void)change; }

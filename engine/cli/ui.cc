@@ -21,6 +21,33 @@ const char* Verb(plan::ChangeAction a, bool done) {
 
 const char* CheckVerb(bool done) { return done ? "Verified" : "Verifying..."; }
 
+bool IsCheck(const plan::ResourceChange& c) {
+  return c.mode == graph::ResourceMode::kCheck && c.action != plan::ChangeAction::kDelete;
+}
+
+// "Still creating..." (Terraform's words for a long-running change).
+const char* StillVerb(const plan::ResourceChange& c) {
+  if (IsCheck(c)) return "Still verifying...";
+  switch (c.action) {
+    case plan::ChangeAction::kCreate: return "Still creating...";
+    case plan::ChangeAction::kUpdate: return "Still modifying...";
+    case plan::ChangeAction::kReplace: return "Still replacing...";
+    case plan::ChangeAction::kDelete: return "Still destroying...";
+    case plan::ChangeAction::kRead: return "Still reading...";
+    case plan::ChangeAction::kNoOp: return "Still adopting...";
+  }
+  return "Still working...";
+}
+
+// A provider's message on one line.
+std::string OneLine(const std::string& message) {
+  std::string out = message;
+  for (char& ch : out) {
+    if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
+  }
+  return out;
+}
+
 std::string Seconds(std::chrono::steady_clock::duration d) {
   auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
   if (s < 60) return std::to_string(s) + "s";
@@ -74,8 +101,8 @@ void ApplyProgress::OnStart(const plan::ResourceChange& change) {
     std::lock_guard<std::mutex> lock(mu_);
     started_[change.address] = clock_.Now();
   }
-  bool check = change.mode == graph::ResourceMode::kCheck && change.action != plan::ChangeAction::kDelete;
-  ui_.Out(ui_.Bold(change.address) + ": " + (check ? CheckVerb(false) : Verb(change.action, false)) + "\n");
+  ui_.Out(ui_.Bold(change.address) + ": " +
+          (IsCheck(change) ? CheckVerb(false) : Verb(change.action, false)) + "\n");
 }
 
 void ApplyProgress::OnRetry(const plan::ResourceChange& change, int attempt, const Status& status,
@@ -84,19 +111,41 @@ void ApplyProgress::OnRetry(const plan::ResourceChange& change, int attempt, con
           ", in " + std::to_string(delay.count()) + "ms) after: " + status.message() + "\n");
 }
 
+void ApplyProgress::OnProgress(const plan::ResourceChange& change, const std::string& message) {
+  const auto now = clock_.Now();
+  std::chrono::steady_clock::duration elapsed{};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto last = last_progress_.find(change.address);
+    if (last != last_progress_.end() && now - last->second < kProgressInterval) return;
+    last_progress_[change.address] = now;
+    auto it = started_.find(change.address);
+    if (it != started_.end()) elapsed = now - it->second;
+  }
+  std::string line = ui_.Bold(change.address) + ": " + StillVerb(change) + " [" +
+                     Seconds(elapsed) + " elapsed]";
+  if (!message.empty()) line += " " + OneLine(message);
+  ui_.Out(line + "\n");
+}
+
 void ApplyProgress::OnDone(const plan::ResourceChange& change) {
   std::chrono::steady_clock::duration took{};
   {
     std::lock_guard<std::mutex> lock(mu_);
+    last_progress_.erase(change.address);
     auto it = started_.find(change.address);
     if (it != started_.end()) took = clock_.Now() - it->second;
   }
-  bool check = change.mode == graph::ResourceMode::kCheck && change.action != plan::ChangeAction::kDelete;
-  ui_.Out(ui_.Bold(change.address) + ": " + (check ? CheckVerb(true) : Verb(change.action, true)) +
-          " after " + Seconds(took) + "\n");
+  ui_.Out(ui_.Bold(change.address) + ": " +
+          (IsCheck(change) ? CheckVerb(true) : Verb(change.action, true)) + " after " +
+          Seconds(took) + "\n");
 }
 
 void ApplyProgress::OnFailed(const plan::ResourceChange& change, const Status& status) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_progress_.erase(change.address);
+  }
   ui_.Err(ui_.Red(ui_.Bold(change.address) + ": failed: ") + status.message() + "\n");
 }
 

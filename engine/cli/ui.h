@@ -56,13 +56,20 @@ class RefreshProgress : public plan::PlanHooks {
 };
 
 // Progress of apply: "es_remote_cluster.a.b: Creating...",
-// "...: Creation complete after 2s", retries and failures.
+// "...: Creation complete after 2s", retries and failures. While a provider
+// waits, its progress messages become
+// "eck_remote_ca.a.b: Still modifying... [40s elapsed] waiting for apps/search
+// to be Ready (phase ApplyingChanges)", at most one line per change every
+// kProgressInterval of the run's Clock (the first one at once).
 class ApplyProgress : public apply::ApplyHooks {
  public:
+  static constexpr std::chrono::seconds kProgressInterval{10};
+
   ApplyProgress(Ui& ui, Clock& clock) : ui_(ui), clock_(clock) {}
   void OnStart(const plan::ResourceChange& change) override;
   void OnRetry(const plan::ResourceChange& change, int attempt, const Status& status,
                std::chrono::milliseconds delay) override;
+  void OnProgress(const plan::ResourceChange& change, const std::string& message) override;
   void OnDone(const plan::ResourceChange& change) override;
   void OnFailed(const plan::ResourceChange& change, const Status& status) override;
   void OnSkipped(const plan::ResourceChange& change, const std::string& reason) override;
@@ -72,6 +79,8 @@ class ApplyProgress : public apply::ApplyHooks {
   Clock& clock_;
   std::mutex mu_;
   std::map<std::string, std::chrono::steady_clock::time_point> started_;
+  // When the change's last progress line was printed.
+  std::map<std::string, std::chrono::steady_clock::time_point> last_progress_;
 };
 
 // "Apply complete! Resources: 3 added, 1 changed, 0 destroyed." plus failures.

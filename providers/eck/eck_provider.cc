@@ -464,7 +464,10 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
     return Status::Ok();
   }
 
-  Status WaitReady(KubeClient& kube, const Target& t, int64_t generation) {
+  using Progress = std::function<void(const std::string& message)>;
+
+  Status WaitReady(KubeClient& kube, const Target& t, int64_t generation,
+                   const Progress& progress) {
     const auto start = clock_->Now();
     const auto deadline = start + options_.ready_timeout;
     while (true) {
@@ -492,13 +495,16 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
       }
       spdlog::info("waiting for {}/{} to be Ready (phase {}, {})", t.ns, t.name, phase,
                    Seconds(elapsed));
+      progress("waiting for " + t.ns + "/" + t.name + " to be Ready (phase " + phase +
+               (phase == "Ready" ? ", the operator has not seen the change yet)" : ")"));
       clock_->Sleep(options_.poll_interval);
     }
   }
 
   // Same-operator API keys: the operator creates the key and writes it to
   // the aggregate secure settings; only then does the rollout start.
-  Status WaitKeystore(KubeClient& kube, const Target& t, const std::string& setting, bool present) {
+  Status WaitKeystore(KubeClient& kube, const Target& t, const std::string& setting, bool present,
+                      const Progress& progress) {
     const auto start = clock_->Now();
     const std::string name = t.name + "-es-secure-settings";
     while (true) {
@@ -516,11 +522,14 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
       }
       spdlog::info("waiting for the operator to {} {} in {}/{}", present ? "store" : "remove",
                    setting, t.ns, name);
+      progress("waiting for the ECK operator to " + std::string(present ? "store " : "remove ") +
+               setting + (present ? " in" : " from") + " Secret " + t.ns + "/" + name);
       clock_->Sleep(options_.poll_interval);
     }
   }
 
-  Result<std::string> WaitService(KubeClient& kube, const Target& t, const std::string& name) {
+  Result<std::string> WaitService(KubeClient& kube, const Target& t, const std::string& name,
+                                  const Progress& progress) {
     const auto start = clock_->Now();
     while (true) {
       Result<Value> svc = kube.Get(Kind::Service(), t.ns, name);
@@ -545,6 +554,7 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
       }
       spdlog::info("waiting for a LoadBalancer address of Service {}/{} ({})", t.ns, name,
                    Seconds(elapsed));
+      progress("waiting for a LoadBalancer address of Service " + t.ns + "/" + name);
       clock_->Sleep(options_.poll_interval);
     }
   }
@@ -557,6 +567,7 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
     Edit edit;
     bool ok = true;
     bool changed = false;  // its own edit changed the Elasticsearch resource
+    Progress progress;     // its change's ApplyRequest::progress (may be empty)
   };
   using Fail = std::function<void(size_t index, const Status& status)>;
 
@@ -668,6 +679,7 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
         continue;
       }
       members.push_back({i, action, type, std::move(*edit)});
+      members.back().progress = c.request.progress;
     }
     return members;
   }
@@ -715,6 +727,12 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
   void WaitRollout(KubeClient& kube, const Target& t, int64_t generation, bool es_changed,
                    std::vector<Member>* members, const Fail& fail) {
     Status waited = Status::Ok();
+    // The group's waits hold up every member still on its way: each reports.
+    const Progress everyone = [members](const std::string& message) {
+      for (const Member& m : *members) {
+        if (m.ok && m.progress) m.progress(message);
+      }
+    };
     // Nothing reached the resource (e.g. removing a Secret it no longer
     // referenced): no rollout to wait for.
     bool restarts = false;
@@ -724,14 +742,15 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
     bool keystore = false;
     for (const Member& m : *members) {
       if (waited.ok() && m.ok && m.changed && !m.edit.keystore_setting.empty()) {
-        waited = WaitKeystore(kube, t, m.edit.keystore_setting, m.edit.keystore_present);
+        waited = WaitKeystore(kube, t, m.edit.keystore_setting, m.edit.keystore_present,
+                              everyone);
         keystore = true;
       }
     }
     // The operator writes the key, then starts the rollout: let it update
     // the status before it is read.
     if (keystore && waited.ok()) clock_->Sleep(options_.poll_interval);
-    if (waited.ok() && restarts) waited = WaitReady(kube, t, generation);
+    if (waited.ok() && restarts) waited = WaitReady(kube, t, generation, everyone);
     for (Member& m : *members) {
       if (!m.ok) continue;
       if (!waited.ok() && (m.edit.restarts || !m.edit.keystore_setting.empty())) {
@@ -740,7 +759,10 @@ class EckProviderImpl : public EckProvider, public elasticsearch::EndpointResolv
         continue;
       }
       if (m.edit.wait_service && m.action != ChangeAction::kDelete) {
-        Result<std::string> host = WaitService(kube, t, m.edit.service_name);
+        const Progress own = [&m](const std::string& message) {
+          if (m.progress) m.progress(message);
+        };
+        Result<std::string> host = WaitService(kube, t, m.edit.service_name, own);
         if (!host.ok()) {
           fail(m.index, host.status());
           m.ok = false;

@@ -37,6 +37,14 @@ LiveObject ToLive(const RemoteObservation& o) {
   return live;
 }
 
+// What the latest _remote/info showed, short: "connected: false".
+std::string DescribeProgress(const RemoteObservation& o) {
+  if (!o.present) return "not in _remote/info yet";
+  std::string out = std::string("connected: ") + (o.connected ? "true" : "false");
+  if (o.expect_credentials && !o.has_credentials) out += ", no cluster_credentials yet";
+  return out;
+}
+
 }  // namespace
 
 Status ReadConnectionChecks(const ClusterClient& client, const std::vector<const ReadItem*>& items,
@@ -87,6 +95,9 @@ ApplyResponse RunConnectionCheck(const ClusterClient& client, const ApplyRequest
       return r;
     }
     if (clock.Now() + poll_interval > deadline) break;
+    if (req.progress) {
+      req.progress("waiting for alias " + alias + " to connect (" + DescribeProgress(last) + ")");
+    }
     clock.Sleep(poll_interval);
   }
   std::string message =

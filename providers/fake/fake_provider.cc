@@ -165,6 +165,7 @@ ApplyResponse FakeProvider::Create(const ApplyRequest& req) {
   if (!target) return Failed(Status::InvalidArgument("fake provider: create without a resource"));
   InFlight in_flight(this);
   Sleep();
+  ReportProgress(target->address, req);
   std::lock_guard<std::mutex> lock(mu_);
   calls_.push_back(Call{"create", target->address, target->cluster, {}});
   if (auto failure = TakeFailureLocked(target->address)) return Failed(*failure);
@@ -198,6 +199,7 @@ ApplyResponse FakeProvider::Update(const ApplyRequest& req) {
   if (!target) return Failed(Status::InvalidArgument("fake provider: update without a resource"));
   InFlight in_flight(this);
   Sleep();
+  ReportProgress(target->address, req);
   std::lock_guard<std::mutex> lock(mu_);
   calls_.push_back(Call{"update", target->address, target->cluster, {}});
   if (auto failure = TakeFailureLocked(target->address)) return Failed(*failure);
@@ -230,6 +232,7 @@ ApplyResponse FakeProvider::Delete(const ApplyRequest& req) {
   if (!target) return Failed(Status::InvalidArgument("fake provider: delete without a resource"));
   InFlight in_flight(this);
   Sleep();
+  ReportProgress(target->address, req);
   std::lock_guard<std::mutex> lock(mu_);
   calls_.push_back(Call{"delete", target->address, target->cluster, {}});
   if (auto failure = TakeFailureLocked(target->address)) return Failed(*failure);
@@ -247,6 +250,27 @@ PlanResponse FakeProvider::Plan(const PlanRequest& req) {
   std::lock_guard<std::mutex> lock(mu_);
   if (restarting_types_.count(type) != 0) resp.restarts_cluster = true;
   return resp;
+}
+
+void FakeProvider::SetProgress(const std::string& address, std::vector<std::string> messages) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (messages.empty()) {
+    progress_.erase(address);
+  } else {
+    progress_[address] = std::move(messages);
+  }
+}
+
+void FakeProvider::ReportProgress(const std::string& address, const ApplyRequest& req) const {
+  if (!req.progress) return;
+  std::vector<std::string> messages;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = progress_.find(address);
+    if (it == progress_.end()) return;
+    messages = it->second;
+  }
+  for (const std::string& m : messages) req.progress(m);
 }
 
 void FakeProvider::SetRestarts(std::set<std::string> types) {

@@ -27,13 +27,16 @@
 //   - Delete erases; deleting a missing object succeeds (idempotent).
 //   - ApplyGroup (restart groups) is recorded as one "group" call and then
 //     applies its changes one by one, as the default does.
+//   - Progress: Create/Update/Delete of an address given to SetProgress
+//     report each of its messages through ApplyRequest::progress (when set)
+//     before answering, as a provider that waits would.
 //   - Check resources: Create/Update succeed while the address's "connected"
 //     flag is true (default), else fail with a non-retryable
 //     kFailedPrecondition explaining why.
 //
 // Test controls: SetLive/EraseLive/GetLive (changes made outside crosslink),
-// AddOrphan, FailNext, FailRead, SetConnected, SetRestarts, SetLatency, and the recorded
-// calls() / read_calls() / max_concurrency_seen().
+// AddOrphan, FailNext, FailRead, SetConnected, SetRestarts, SetLatency,
+// SetProgress, and the recorded calls() / read_calls() / max_concurrency_seen().
 //
 // Thread-safety: every method is thread-safe. Latency is a real sleep taken
 // outside the internal lock, so concurrent calls really overlap.
@@ -120,6 +123,9 @@ class FakeProvider : public Provider {
   void SetRestarts(std::set<std::string> types);
   // A real sleep in every call (for concurrency tests only).
   void SetLatency(std::chrono::milliseconds latency);
+  // Every Create/Update/Delete of `address` reports these progress messages,
+  // in order, before it answers. Empty clears.
+  void SetProgress(const std::string& address, std::vector<std::string> messages);
 
   // ---- observation ----
   std::vector<Call> calls() const;
@@ -152,6 +158,9 @@ class FakeProvider : public Provider {
   std::string RandomSecretLocked();
   bool ConnectedLocked(const std::string& address) const;
   void Sleep() const;
+  // Reports the SetProgress messages of `address` through `req.progress`
+  // (outside the lock: the callback may take its own).
+  void ReportProgress(const std::string& address, const ApplyRequest& req) const;
 
   const std::string name_;
   mutable std::mutex mu_;
@@ -163,6 +172,7 @@ class FakeProvider : public Provider {
   std::map<std::string, Failure> read_failures_;  // remaining < 0: until cleared
   std::map<std::string, bool> connected_;
   std::set<std::string> restarting_types_;
+  std::map<std::string, std::vector<std::string>> progress_;
   std::vector<Call> calls_;
   uint64_t next_id_ = 1;
   std::mt19937_64 rng_;

@@ -201,6 +201,65 @@ TEST_F(ApplyTest, CreatesTheChainAndPassesTheKeyThroughSecretInputs) {
   EXPECT_EQ(backend_.persisted().resources.size(), 6u);
 }
 
+// Issue: "apply waits for the cluster to be Ready again (bounded, with
+// progress)": what a provider reports while it works reaches the UI's hook
+// with the change it works on, between its start and its end.
+TEST_F(ApplyTest, ProviderProgressReachesOnProgressWithItsChange) {
+  fake_.SetProgress(credential_.address, {"waiting for analytics to be Ready (phase "
+                                          "ApplyingChanges)",
+                                          "waiting for analytics to be Ready (phase Ready)"});
+  fake_.SetProgress(check_.address, {"waiting for alias logs to connect (connected: false)"});
+  ApplySummary s = Run(CreatePlan(specs_, state_));
+  ASSERT_TRUE(s.ok()) << (s.failures.empty() ? "" : s.failures[0].message);
+
+  EXPECT_THAT(hooks_.Matching("progress "),
+              UnorderedElementsAre(
+                  "progress " + credential_.address +
+                      ": waiting for analytics to be Ready (phase ApplyingChanges)",
+                  "progress " + credential_.address +
+                      ": waiting for analytics to be Ready (phase Ready)",
+                  "progress " + check_.address +
+                      ": waiting for alias logs to connect (connected: false)"));
+  std::vector<std::string> events = hooks_.events();
+  auto at = [&](const std::string& e) {
+    return std::find(events.begin(), events.end(), e) - events.begin();
+  };
+  const std::string first =
+      "progress " + credential_.address + ": waiting for analytics to be Ready (phase "
+      "ApplyingChanges)";
+  EXPECT_LT(at("start " + credential_.address), at(first));
+  EXPECT_LT(at(first), at("done " + credential_.address));
+}
+
+TEST_F(ApplyTest, ProgressOfUpdatesAndDeletesNamesTheirChange) {
+  ASSERT_TRUE(Run(CreatePlan(specs_, state_)).ok());
+  fake_.SetProgress(other_.address, {"updating"});
+  fake_.SetProgress(server_.address, {"deleting"});
+  plan::Plan p;
+  ResourceSpec other = other_;
+  other.attributes["enabled"] = false;
+  p.changes.push_back(Change(ChangeAction::kUpdate, other));
+  ResourceChange del;
+  del.address = server_.address;
+  del.type = server_.type;
+  del.provider = server_.provider;
+  del.cluster = server_.cluster;
+  del.action = ChangeAction::kDelete;
+  p.changes.push_back(del);
+  ApplySummary s = Run(p);
+  ASSERT_TRUE(s.ok()) << (s.failures.empty() ? "" : s.failures[0].message);
+  EXPECT_THAT(hooks_.Matching("progress "),
+              UnorderedElementsAre("progress " + other_.address + ": updating",
+                                   "progress " + server_.address + ": deleting"));
+}
+
+TEST_F(ApplyTest, ProgressWithoutHooksIsHarmless) {
+  fake_.SetProgress(server_.address, {"waiting"});
+  ApplySummary s = Apply(CreatePlan(specs_, state_), state_, backend_, providers_, clock_, opts_,
+                         nullptr);
+  EXPECT_TRUE(s.ok());
+}
+
 TEST_F(ApplyTest, RecordsEachCompletedActionOnceBeforeDependentsStart) {
   opts_.parallelism = 4;
   ApplySummary s = Run(CreatePlan(specs_, state_));

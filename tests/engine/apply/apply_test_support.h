@@ -87,7 +87,8 @@ class MemoryBackend : public state::Backend {
   state::State persisted_;
 };
 
-// Thread-safe log of hook calls, one line each: "start x", "retry x 1 500ms".
+// Thread-safe log of hook calls, one line each: "start x", "retry x 1",
+// "progress x: <message>", "done x".
 class RecordingHooks : public ApplyHooks {
  public:
   void OnStart(const ResourceChange& c) override { Add("start " + c.address); }
@@ -96,6 +97,9 @@ class RecordingHooks : public ApplyHooks {
     std::lock_guard<std::mutex> lock(mu_);
     delays_.push_back(delay);
     events_.push_back("retry " + c.address + " " + std::to_string(attempt));
+  }
+  void OnProgress(const ResourceChange& c, const std::string& message) override {
+    Add("progress " + c.address + ": " + message);
   }
   void OnDone(const ResourceChange& c) override { Add("done " + c.address); }
   void OnFailed(const ResourceChange& c, const Status& s) override {

@@ -336,6 +336,21 @@ TEST_F(RestartGroupApplyTest, ReplaceAndUpdateInOneGroup) {
   EXPECT_EQ(fake_.GetLive(server_.address)->attributes["port"], 9444);
 }
 
+// A restart group's members each carry their own progress: what the
+// provider reports for a member reaches OnProgress with that member.
+TEST_F(RestartGroupApplyTest, ProgressOfAMemberIsReportedForThatMember) {
+  fake_.SetProgress(tls_.address, {"waiting for default/logs to be Ready (phase ApplyingChanges)"});
+  fake_.SetProgress(credential_.address, {"waiting for the ECK operator"});
+  ApplySummary s = Run(CreatePlan());
+  ASSERT_TRUE(s.ok()) << (s.failures.empty() ? "" : s.failures[0].message);
+  EXPECT_EQ(fake_.calls("group").size(), 1u);
+  EXPECT_THAT(hooks_.Matching("progress "),
+              UnorderedElementsAre(
+                  "progress " + tls_.address +
+                      ": waiting for default/logs to be Ready (phase ApplyingChanges)",
+                  "progress " + credential_.address + ": waiting for the ECK operator"));
+}
+
 TEST_F(RestartGroupApplyTest, DestroyGroupsTheDeletesOfOneCluster) {
   ASSERT_TRUE(Run(CreatePlan()).ok());
   fake_.ClearCalls();

@@ -2,6 +2,7 @@
 // (CRD validation, Warning headers for pruned fields) and the operator twin
 // (rollouts, LoadBalancers, same-operator API keys, CA rotation).
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <yaml-cpp/yaml.h>
@@ -289,10 +290,17 @@ TEST_F(EckSandboxTest, ThreeRestartingChangesAreOneRollout) {
                    {"certificate_authorities", Value::array({Value::array({west_ca})})}});
   const int before = sandbox_->FindTwin("east")->restarts();
   const std::string key = "ZW5jb2RlZC1rZXktdmFsdWUtZm9yLWdyb3Vw";
+  std::vector<std::string> progress;  // the rcs member's progress messages
+  ApplyRequest rcs_request = CreateRequest(rcs);
+  rcs_request.progress = [&progress](const std::string& m) { progress.push_back(m); };
   std::vector<ApplyResponse> out = provider_->ApplyGroup(
-      {{ChangeAction::kCreate, rcs.address, CreateRequest(rcs)},
+      {{ChangeAction::kCreate, rcs.address, rcs_request},
        {ChangeAction::kCreate, cred.address, CreateRequest(cred, {{"credentials", Secret(key)}})},
        {ChangeAction::kCreate, tls.address, CreateRequest(tls)}});
+  // The wait for the rollout is reported while it lasts.
+  ASSERT_FALSE(progress.empty());
+  EXPECT_THAT(progress.front(), ::testing::HasSubstr("waiting for ns1/east to be Ready"));
+  for (const std::string& m : progress) EXPECT_EQ(m.find(key), std::string::npos);
   for (const ApplyResponse& r : out) {
     EXPECT_TRUE(r.status.ok()) << r.status.ToString();
     EXPECT_EQ(Everything(r).find(key), std::string::npos);
