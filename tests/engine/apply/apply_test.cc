@@ -29,6 +29,7 @@ using plan::ResourceChange;
 using providers::ChangeAction;
 using providers::fake::FakeProvider;
 using test_support::Change;
+using test_support::DestroyPlan;
 using test_support::ForwardingProvider;
 using test_support::MemoryBackend;
 using test_support::RecordingHooks;
@@ -81,30 +82,6 @@ plan::Plan CreatePlan(const std::vector<ResourceSpec>& specs, const state::State
                      : s.mode == ResourceMode::kData ? ChangeAction::kRead
                                                      : ChangeAction::kCreate;
     p.changes.push_back(Change(a, s));
-  }
-  return p;
-}
-
-// What the planner produces for destroy: delete everything in state, each
-// waiting for its dependents (reverse edges).
-plan::Plan DestroyPlan(const state::State& st) {
-  plan::Plan p;
-  p.destroy = true;
-  std::map<std::string, std::vector<std::string>> dependents;
-  for (const auto& [address, r] : st.resources) {
-    for (const std::string& d : r.dependencies) dependents[d].push_back(address);
-  }
-  for (const auto& [address, r] : st.resources) {
-    ResourceChange c;
-    c.address = address;
-    c.type = r.type;
-    c.provider = r.provider;
-    c.cluster = r.cluster;
-    c.mode = r.mode;
-    c.action = ChangeAction::kDelete;
-    c.before = r.attributes;
-    c.wait_for = dependents[address];
-    p.changes.push_back(std::move(c));
   }
   return p;
 }

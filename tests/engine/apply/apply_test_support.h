@@ -6,6 +6,8 @@
 // Thread-safety: both are thread-safe (apply calls them from worker threads).
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +16,7 @@
 
 #include "engine/apply/apply.h"
 #include "engine/graph/resource.h"
+#include "engine/plan/plan.h"
 #include "state/backend.h"
 #include "state/state.h"
 
@@ -133,5 +136,33 @@ class RecordingHooks : public ApplyHooks {
   std::vector<std::string> events_;
   std::vector<std::chrono::milliseconds> delays_;
 };
+
+// What the planner produces for destroy: delete everything in state, each
+// waiting for its dependents (reverse edges). `restarts` (optional) says
+// which deletes restart their cluster.
+inline plan::Plan DestroyPlan(
+    const state::State& st,
+    const std::function<bool(const state::ResourceState&)>& restarts = nullptr) {
+  plan::Plan p;
+  p.destroy = true;
+  std::map<std::string, std::vector<std::string>> dependents;
+  for (const auto& [address, r] : st.resources) {
+    for (const std::string& d : r.dependencies) dependents[d].push_back(address);
+  }
+  for (const auto& [address, r] : st.resources) {
+    plan::ResourceChange c;
+    c.address = address;
+    c.type = r.type;
+    c.provider = r.provider;
+    c.cluster = r.cluster;
+    c.mode = r.mode;
+    c.action = providers::ChangeAction::kDelete;
+    c.before = r.attributes;
+    c.wait_for = dependents[address];
+    c.restarts_cluster = restarts != nullptr && restarts(r);
+    p.changes.push_back(std::move(c));
+  }
+  return p;
+}
 
 }  // namespace crosslink::apply::test_support

@@ -103,27 +103,11 @@ class RestartGroupApplyTest : public ::testing::Test {
 
   // Deletes of everything in state, each waiting for its dependents' deletes.
   plan::Plan DestroyPlan() {
-    plan::Plan p;
-    p.destroy = true;
-    std::map<std::string, std::vector<std::string>> dependents;
-    for (const auto& [address, r] : state_.resources) {
-      for (const std::string& d : r.dependencies) dependents[d].push_back(address);
-    }
-    for (const auto& [address, r] : state_.resources) {
-      ResourceChange c;
-      c.address = address;
-      c.type = r.type;
-      c.provider = r.provider;
-      c.cluster = r.cluster;
-      c.mode = r.mode;
-      c.action = ChangeAction::kDelete;
-      c.before = r.attributes;
-      c.wait_for = dependents[address];
-      c.restarts_cluster = r.mode == ResourceMode::kManaged &&
-                           (r.type == "eck_remote_cluster_server" ||
-                            r.type == "eck_remote_client_tls" || r.type == "eck_remote_credential");
-      p.changes.push_back(std::move(c));
-    }
+    plan::Plan p = test_support::DestroyPlan(state_, [](const state::ResourceState& r) {
+      return r.mode == ResourceMode::kManaged &&
+             (r.type == "eck_remote_cluster_server" || r.type == "eck_remote_client_tls" ||
+              r.type == "eck_remote_credential");
+    });
     p.restart_groups = plan::FormRestartGroups(p.changes);
     return p;
   }
