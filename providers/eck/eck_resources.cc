@@ -527,18 +527,6 @@ std::string JoinPems(const std::vector<std::string>& pems) {
   return out;
 }
 
-std::vector<std::string> FlattenStrings(const Value& v) {
-  std::vector<std::string> out;
-  std::function<void(const Value&)> walk = [&](const Value& x) {
-    if (x.is_string()) {
-      if (!Contains(out, x.get<std::string>())) out.push_back(x.get<std::string>());
-    } else if (x.is_array()) {
-      for (const Value& e : x) walk(e);
-    }
-  };
-  walk(v);
-  return out;
-}
 
 // trust.yml as ES reads it.
 std::string TrustYml(const std::vector<std::string>& names) {
@@ -1237,29 +1225,7 @@ bool IsCrosslinks(const Value& object) {
 
 std::string ObjectName(const Value& object) { return Str(At(object, {"metadata", "name"})); }
 
-std::string NormalizePem(const std::string& pem) {
-  std::string out;
-  std::istringstream in(pem);
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t b = line.find_first_not_of(" \t\r");
-    size_t e = line.find_last_not_of(" \t\r");
-    if (b == std::string::npos) continue;
-    out += line.substr(b, e - b + 1) + "\n";
-  }
-  return out;
-}
 
-std::vector<std::string> FlattenPems(const Value& v) {
-  std::vector<std::string> out;
-  for (const std::string& bundle : FlattenStrings(v)) {
-    for (const std::string& cert : pki::SplitPemCertificates(bundle)) {
-      std::string n = NormalizePem(cert);
-      if (!Contains(out, n)) out.push_back(n);
-    }
-  }
-  return out;
-}
 
 bool VersionAtLeast(const std::string& version, int major, int minor) {
   int ma = 0, mi = 0;
@@ -1346,19 +1312,6 @@ Value FromEckAccess(const Value& eck) {
   return out;
 }
 
-void EchoEquivalentCaLists(const Value& prior_attributes, LiveObject* live) {
-  if (!live->exists || !prior_attributes.is_object() || !live->attributes.is_object()) return;
-  for (const char* key : {"certificate_authorities", "certificates"}) {
-    auto prior = prior_attributes.find(key);
-    auto now = live->attributes.find(key);
-    if (prior == prior_attributes.end() || now == live->attributes.end()) continue;
-    std::vector<std::string> a = FlattenPems(*prior);
-    std::vector<std::string> b = FlattenPems(*now);
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    if (a == b) *now = *prior;
-  }
-}
 
 LiveObject ReadResource(const std::string& type, const std::string& address,
                         const Value& attributes, const Target& target, const Snapshot& snap,

@@ -30,6 +30,7 @@
 #include "engine/core/secret.h"
 #include "engine/core/status.h"
 #include "engine/core/value.h"
+#include "providers/ca_lists.h"
 #include "providers/provider.h"
 
 namespace crosslink::providers::eck {
@@ -114,14 +115,6 @@ void UpdateInputsHash(Value& es, const Snapshot& objects);
 PlanResponse PlanResource(const PlanRequest& req);
 
 // Helpers shared with the provider and tests.
-std::vector<std::string> FlattenPems(const Value& v);  // lists of lists of PEMs -> unique certs
-
-// State keeps CA lists as apply resolved them (a list of PEM lists, one per
-// source); Read sees one flat list. When both hold the same certificates,
-// `live` gets the prior's value, so that an unchanged trust is not reported
-// as changed outside crosslink (the planner's drift report compares values).
-void EchoEquivalentCaLists(const Value& prior_attributes, LiveObject* live);
-std::string NormalizePem(const std::string& pem);
 bool IsCrosslinks(const Value& object);
 std::string ObjectName(const Value& object);
 // The ECK remoteClusters[].apiKey.access from crosslink's access object.
