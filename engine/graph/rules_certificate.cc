@@ -49,14 +49,12 @@ void EmitTrustAccounts(Context& ctx, Side side, const std::string& step, bool ow
   Value account = AccountId(ctx, peer, own);
   if (ctx.failed) return;
   s.attributes["account_id"] = std::move(account);
-  if (own) {
-    // The platform default for its own organization/environment; narrowing
-    // it to an allowlist could break connections crosslink does not manage.
-    s.attributes["trust_all"] = true;
-  } else {
-    s.attributes["trust_all"] = false;
-    s.attributes["trust_allowlist"] = ClusterIdList(ctx, peer);
-  }
+  // Only the peer's cluster, also for the own organization/environment: the
+  // platform's default entry (trust_all) already covers it and is left as
+  // it is; an entry narrowed by the user gets just this cluster added, and
+  // crosslink never widens trust beyond the clusters it connects.
+  s.attributes["trust_all"] = false;
+  s.attributes["trust_allowlist"] = ClusterIdList(ctx, peer);
   ctx.before_put.push_back(ctx.out->Emit(std::move(s)));
 }
 

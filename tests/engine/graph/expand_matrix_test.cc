@@ -337,9 +337,10 @@ const MatrixCase kCases[] = {
         }),
     Case("ech_ech_cert_same", kEch, kEch, kCert, kSame,
          {
+             "ec_deployment.loc",
              "ec_deployment.rem",
-             "ec_trust_accounts.loc.env",
-             "ec_trust_accounts.rem.env",
+             "ec_trust_accounts.loc.env <- ec_deployment.rem",
+             "ec_trust_accounts.rem.env <- ec_deployment.loc",
              "es_remote_cluster.loc.a <- ec_deployment.rem, ec_trust_accounts.loc.env, "
              "ec_trust_accounts.rem.env",
              "es_remote_connection_check.loc.a <- es_remote_cluster.loc.a",
@@ -414,9 +415,10 @@ const MatrixCase kCases[] = {
          }),
     Case("ece_ece_cert_same", kEce, kEce, kCert, kSame,
          {
+             "ec_deployment.loc",
              "ec_deployment.rem",
-             "ec_trust_accounts.loc.env <- ece_installation.env",
-             "ec_trust_accounts.rem.env <- ece_installation.env",
+             "ec_trust_accounts.loc.env <- ec_deployment.rem, ece_installation.env",
+             "ec_trust_accounts.rem.env <- ec_deployment.loc, ece_installation.env",
              "ece_installation.env",
              "es_remote_cluster.loc.a <- ec_deployment.rem, ec_trust_accounts.loc.env, "
              "ec_trust_accounts.rem.env",
