@@ -46,12 +46,14 @@ std::string Join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
-// What identifies the object of a request in messages.
+// What identifies the object of a request in messages, and the secret the
+// request carries besides the API key (never shown).
 struct Context {
-  std::string text;           // "deployment <id> (cluster "x")", may be empty
-  std::string cluster;        // topology cluster name, may be empty
-  std::string deployment_id;  // may be empty
-  std::string ref_id;         // may be empty
+  std::string text;              // "deployment <id> (cluster "x")", may be empty
+  std::string cluster;           // topology cluster name, may be empty
+  std::string deployment_id;     // may be empty
+  std::string ref_id;            // may be empty
+  const Secret* sent = nullptr;  // e.g. the keystore value of a PATCH; may be null
 };
 
 std::string DeploymentText(const std::string& id, const std::string& cluster) {
@@ -170,46 +172,59 @@ Status ErrorFor(const ApiTarget& t, const std::string& method, const std::string
   const std::string on = ctx.text.empty() ? "" : " on " + ctx.text;
   const std::string cluster_field =
       ctx.cluster.empty() ? "the cluster's " : "clusters." + ctx.cluster + ".";
-  Status s;
   if (status == 401) {
-    s = Status::PermissionDenied(KeyName(t) + " was refused (expired, revoked or for another " +
-                                 (t.flavor == Flavor::kEce ? "installation" : "organization") +
-                                 ")" + detail + ": " + KeyFix(t));
-  } else if (status == 403) {
-    s = Status::PermissionDenied(
+    return Status::PermissionDenied(KeyName(t) + " was refused (expired, revoked or for another " +
+                                    (t.flavor == Flavor::kEce ? "installation" : "organization") +
+                                    ")" + detail + ": " + KeyFix(t));
+  }
+  if (status == 403) {
+    return Status::PermissionDenied(
         KeyName(t) + " may not " + request + on + detail +
         ": give the key a role on the deployment (\"Editor\" or \"Admin\" for deployment " +
         "changes, \"Viewer\" to read), or " + KeyFix(t) + " with such a role");
-  } else if (status == 404 && !ctx.deployment_id.empty() &&
-             HasCode(codes, "deployments.deployment_resource_not_found")) {
-    s = Status::NotFound(DeploymentText(ctx.deployment_id, ctx.cluster) + " in environment " +
-                         Quote(t.environment) + " has no Elasticsearch resource " +
-                         Quote(ctx.ref_id) + detail + ": check " + cluster_field + "ref_id");
-  } else if (status == 404 && !ctx.deployment_id.empty() &&
-             (codes.empty() || HasCode(codes, "deployments.deployment_not_found"))) {
-    s = Status::NotFound(DeploymentText(ctx.deployment_id, ctx.cluster) +
-                         " does not exist in environment " + Quote(t.environment) +
-                         " or the API key cannot see it" + detail + ": check " + cluster_field +
-                         "deployment_id (32 hex characters, console > Manage)");
-  } else if (status == 404) {
-    s = Status::NotFound("the " + ApiName(t) + " found nothing for " + request + on + detail);
-  } else if (status == 409) {
-    s = Status::Conflict((ctx.text.empty() ? "the object of " + request : ctx.text) +
-                         " in environment " + Quote(t.environment) +
-                         " was changed by someone else since it was read" + detail +
-                         ": read it again, re-apply the change and retry");
-  } else if (status == 429 || status >= 500) {
-    s = Status::Unavailable("the " + ApiName(t) + " is unavailable for " + request + on + detail +
-                            " after retries: try again later");
-  } else {
-    s = Status::InvalidArgument("the " + ApiName(t) + " rejected " + request + on + detail +
-                                ": check the fields named (a deployment shape crosslink does "
-                                "not support, or a bug to report)");
   }
-  // Defence in depth: nothing above should echo the key, but a server could.
-  std::string message =
-      ReplaceAll(s.message(), t.api_key.expose(), std::string(Secret::Placeholder()));
-  return Status::Error(s.code(), message, s.retryable());
+  if (status == 404 && !ctx.deployment_id.empty() &&
+      HasCode(codes, "deployments.deployment_resource_not_found")) {
+    return Status::NotFound(DeploymentText(ctx.deployment_id, ctx.cluster) + " in environment " +
+                            Quote(t.environment) + " has no Elasticsearch resource " +
+                            Quote(ctx.ref_id) + detail + ": check " + cluster_field + "ref_id");
+  }
+  if (status == 404 && !ctx.deployment_id.empty() &&
+      (codes.empty() || HasCode(codes, "deployments.deployment_not_found"))) {
+    return Status::NotFound(DeploymentText(ctx.deployment_id, ctx.cluster) +
+                            " does not exist in environment " + Quote(t.environment) +
+                            " or the API key cannot see it" + detail + ": check " + cluster_field +
+                            "deployment_id (32 hex characters, console > Manage)");
+  }
+  if (status == 404) {
+    return Status::NotFound("the " + ApiName(t) + " found nothing for " + request + on + detail);
+  }
+  if (status == 409) {
+    return Status::Conflict((ctx.text.empty() ? "the object of " + request : ctx.text) +
+                            " in environment " + Quote(t.environment) +
+                            " was changed by someone else since it was read" + detail +
+                            ": read it again, re-apply the change and retry");
+  }
+  if (status == 429 || status >= 500) {
+    return Status::Unavailable("the " + ApiName(t) + " is unavailable for " + request + on +
+                               detail + " after retries: try again later");
+  }
+  return Status::InvalidArgument("the " + ApiName(t) + " rejected " + request + on + detail +
+                                 ": check the fields named (a deployment shape crosslink does "
+                                 "not support, or a bug to report)");
+}
+
+// `text` without the API key or the secret the request sent: nothing here
+// quotes them, but a server's error body or a transport message could.
+std::string RedactText(const ApiTarget& t, const Context& ctx, const std::string& text) {
+  const std::string placeholder(Secret::Placeholder());
+  std::string out = ReplaceAll(text, t.api_key.expose(), placeholder);
+  if (ctx.sent != nullptr) out = ReplaceAll(out, ctx.sent->expose(), placeholder);
+  return out;
+}
+
+Status Redacted(const ApiTarget& t, const Context& ctx, const Status& s) {
+  return Status::Error(s.code(), RedactText(t, ctx, s.message()), s.retryable());
 }
 
 Status TransportError(const ApiTarget& t, const std::string& method, const std::string& path,
@@ -246,7 +261,15 @@ Status TransportError(const ApiTarget& t, const std::string& method, const std::
 
 CloudClient::CloudClient(ApiTarget target, std::unique_ptr<http::HttpClient> http)
     : target_(std::move(target)), http_(std::move(http)) {
-  while (!target_.endpoint.empty() && target_.endpoint.back() == '/') target_.endpoint.pop_back();
+  // "https://host/" and "https://host/api/v1" (the base URL as the docs give
+  // it) both mean https://host.
+  std::string& endpoint = target_.endpoint;
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  const std::string base = kApiBase;
+  if (endpoint.size() > base.size() &&
+      endpoint.compare(endpoint.size() - base.size(), base.size(), base) == 0) {
+    endpoint.erase(endpoint.size() - base.size());
+  }
 }
 
 namespace {
@@ -265,9 +288,14 @@ Result<Reply> Send(const ApiTarget& t, http::HttpClient& http, const std::string
   }
   request.SetApiKey(t.api_key);
   Result<http::Response> response = http.Send(request);
-  if (!response.ok()) return TransportError(t, method, path, ctx, response.status());
+  if (!response.ok()) {
+    return Redacted(t, ctx, TransportError(t, method, path, ctx, response.status()));
+  }
   if (response->status < 200 || response->status >= 300) {
-    return ErrorFor(t, method, path, ctx, response->status, response->body);
+    // The raw body too: a shortened one could keep part of a secret.
+    return Redacted(
+        t, ctx,
+        ErrorFor(t, method, path, ctx, response->status, RedactText(t, ctx, response->body)));
   }
   Reply reply;
   reply.status = response->status;
@@ -423,9 +451,9 @@ Status CloudClient::SetKeystoreEntry(const Deployment& d, const std::string& set
   Value entry;  // null: removed
   if (value != nullptr) entry = Value{{"value", value->expose()}, {"as_file", false}};
   Value body = {{"secrets", {{setting, entry}}}};
-  Result<Reply> reply =
-      Send(target_, *http_, "PATCH", ResourcePath(d) + "/keystore", &body, true, ContextOf(d));
-  return reply.status();
+  Context ctx = ContextOf(d);
+  ctx.sent = value;
+  return Send(target_, *http_, "PATCH", ResourcePath(d) + "/keystore", &body, true, ctx).status();
 }
 
 Result<Value> CloudClient::CertificateAuthority(const Deployment& d) const {
@@ -452,6 +480,13 @@ Status CloudClient::PutTrust(const Deployment& d, const Value& trust) const {
     return Status::FailedPrecondition(ctx.text + " in environment " + Quote(target_.environment) +
                                       " returned no current plan, which a trust update must "
                                       "resend: wait until its first plan has finished");
+  }
+  if (d.region.empty()) {
+    return Status::FailedPrecondition(
+        ctx.text + " in environment " + Quote(target_.environment) +
+        " reports no region for its Elasticsearch resource " + Quote(d.ref_id) +
+        ", which a trust update must resend: " +
+        "check the deployment in the console, then run crosslink again");
   }
   if (!trust.is_object()) {
     return Status::InvalidArgument("the trust settings for " + ctx.text + " must be an object");

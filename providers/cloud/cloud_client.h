@@ -31,7 +31,7 @@
 // private CA).
 //
 // Secrets: the API key is a Secret; messages and logs never show it, nor
-// keystore values.
+// keystore values (both are cut out of every error, server text included).
 //
 // Thread-safety: thread-safe (the HttpClient is).
 
@@ -57,10 +57,12 @@ const char* FlavorName(Flavor f);  // "ech", "ece"
 struct ApiTarget {
   std::string environment;  // topology environment name (messages)
   Flavor flavor = Flavor::kEch;
-  std::string endpoint;     // "https://api.elastic-cloud.com" (no /api/v1, no trailing slash)
+  // "https://api.elastic-cloud.com"; a trailing "/" or "/api/v1" is dropped.
+  std::string endpoint;
   Secret api_key;
   std::string api_key_source;  // "${env:EC_API_KEY}" (topology SecretRef::Describe, for messages)
-  std::string ca_file;         // as written in the topology (messages); its PEM is in the client options
+  // ca_file as written in the topology (messages); its PEM is in the client options.
+  std::string ca_file;
 };
 
 // One answer of the API (2xx only; errors are Statuses).
@@ -76,18 +78,19 @@ struct Deployment {
   std::string name;
   std::string ref_id;
   std::string region;
-  std::string cluster_id;    // info.cluster_id (the ES cluster id of allowlists)
-  std::string endpoint;      // info.metadata.endpoint, "<cluster_id>.<domain>"
-  std::string service_url;   // info.metadata.service_url (the REST URL)
-  std::string version;       // plan_info.current.plan.elasticsearch.version (else instance service_version)
-  int transport_port = 9400;  // metadata.ports.transport_passthrough
-  Value plan;                // plan_info.current.plan (resent with a trust update)
-  Value trust;               // info.settings.trust (object; {} when absent)
-  bool plan_pending = false;  // plan_info.pending present: a change is being applied
-  std::string resource_version;  // x-cloud-resource-version of the GET (optimistic concurrency)
+  std::string cluster_id;   // info.cluster_id (the ES cluster id of allowlists)
+  std::string endpoint;     // info.metadata.endpoint, "<cluster_id>.<domain>"
+  std::string service_url;  // info.metadata.service_url (the REST URL)
+  // plan_info.current.plan.elasticsearch.version (else an instance's service_version).
+  std::string version;
+  int transport_port = 9400;         // metadata.ports.transport_passthrough
+  Value plan;                        // plan_info.current.plan (resent with a trust update)
+  Value trust;                       // info.settings.trust (object; {} when absent)
+  bool plan_pending = false;         // plan_info.pending present: a change is being applied
+  std::string resource_version;      // x-cloud-resource-version of the GET (optimistic concurrency)
   std::vector<std::string> ref_ids;  // every Elasticsearch resource's ref_id
-  std::string cluster;       // topology cluster name given to GetDeployment (messages)
-  // "deployment 0123…cdef (ref_id main-elasticsearch)"
+  std::string cluster;               // topology cluster name given to GetDeployment (messages)
+  // "deployment <full id> (ref_id main-elasticsearch)" (no cluster name)
   std::string Describe() const;
 };
 
@@ -116,7 +119,8 @@ class CloudClient {
   Result<std::set<std::string>> KeystoreNames(const Deployment& d) const;
   // PATCH …/elasticsearch/{ref_id}/keystore: `value` set (as_file false), or
   // removed when null. Other entries are untouched (the PATCH is partial).
-  Status SetKeystoreEntry(const Deployment& d, const std::string& setting, const Secret* value) const;
+  Status SetKeystoreEntry(const Deployment& d, const std::string& setting,
+                          const Secret* value) const;
   // GET /deployments/{id}/certificate-authority (CertificateAuthority).
   Result<Value> CertificateAuthority(const Deployment& d) const;
   // POST …/elasticsearch/{ref_id}/_restart.
@@ -124,7 +128,8 @@ class CloudClient {
   // PUT /deployments/{id}?version=<d.resource_version> with prune_orphans
   // false and ONE Elasticsearch payload {ref_id, region, plan: d.plan,
   // settings: {trust}}. kConflict when someone changed the deployment since
-  // `d` was read (re-read, re-apply the edit, retry).
+  // `d` was read (re-read, re-apply the edit, retry). kFailedPrecondition,
+  // without a request, when `d` has no current plan or no region to resend.
   Status PutTrust(const Deployment& d, const Value& trust) const;
 
   // --- ECE platform (kFailedPrecondition on ECH) ---

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "engine/graph/resource.h"
+#include "engine/graph/rules.h"  // IsValidNamePart: the address rule of the expansion
 #include "providers/ca_lists.h"
 
 namespace crosslink::providers::cloud {
@@ -94,15 +95,7 @@ const Value& Field(const Value& obj, const std::string& key) {
   return it == obj.end() ? kEmpty : *it;
 }
 
-bool ContainsRef(const Value& v) {
-  if (graph::IsRef(v, nullptr)) return true;
-  if (v.is_object() || v.is_array()) {
-    for (const Value& item : v) {
-      if (ContainsRef(item)) return true;
-    }
-  }
-  return false;
-}
+bool ContainsRef(const Value& v) { return !graph::CollectRefs(v).empty(); }
 
 // The strings of a list attribute/field (nested lists flattened, unique).
 std::vector<std::string> Strings(const Value& obj, const std::string& key) {
@@ -145,15 +138,6 @@ std::string DeploymentLabel(const Value& attributes) {
   std::string ref = Str(attributes, "ref_id");
   if (!ref.empty()) out += " (ref_id " + ref + ")";
   return out;
-}
-
-// The entry's identity ("name" / account_id / trust_relationship_id) from
-// `attributes`, else from the prior state's when the desired one is not
-// resolved yet.
-std::string Identity(Kind k, const Value& attributes, const state::ResourceState* prior) {
-  std::string id = Str(attributes, IdentityKey(k));
-  if (id.empty() && prior != nullptr) id = Str(prior->attributes, IdentityKey(k));
-  return id;
 }
 
 std::string EntryLabel(Kind k, const std::string& identity) {
@@ -203,10 +187,19 @@ Result<Value> DirectEntry(Kind k, const Value& attributes) {
   }
   std::string name = Str(attributes, "name");
   if (name.empty()) return Status::InvalidArgument("attribute name is missing");
+  std::string type = Str(attributes, "type");
+  if (type.empty()) type = k == Kind::kApiKeyCa ? "proxy" : "generic";
+  // The type tells the two kinds' entries apart (Matches): a mismatch would
+  // write an entry that is never found again.
+  if ((type == "proxy") != (k == Kind::kApiKeyCa)) {
+    return Status::InvalidArgument(
+        "attribute type \"" + type + "\" does not fit " +
+        (k == Kind::kApiKeyCa ? "ec_trust_api_key_ca (type must be \"proxy\")"
+                              : "ec_trust_direct (type \"proxy\" is ec_trust_api_key_ca's)"));
+  }
   Value entry = Value::object();
   entry["name"] = name;
-  std::string type = Str(attributes, "type");
-  entry["type"] = type.empty() ? (k == Kind::kApiKeyCa ? "proxy" : "generic") : type;
+  entry["type"] = type;
   entry["trust_all"] = Bool(attributes, "trust_all");
   if (Has(attributes, "scope_id")) entry["scope_id"] = attributes["scope_id"];
   for (const char* key : {"trust_allowlist", "additional_node_names"}) {
@@ -302,13 +295,16 @@ bool Marked(Kind k, const Value& entry) {
 
 // Ownership of an existing entry: the prior state's record when it has one,
 // else by mark (a marked accounts entry is crosslink's; anything else was
-// there before).
+// there before). An accounts entry without the mark is never crosslink's
+// creation, whatever the state says: a user replaced or renamed it, and
+// crosslink must not remove it.
 Ownership OwnershipOf(Kind k, const Value& entry, const state::ResourceState* prior) {
   Ownership o;
   o.preexisting = !Marked(k, entry);
   if (prior == nullptr || !prior->outputs.is_object()) return o;
   const Value& out = prior->outputs;
-  if (out.contains("preexisting") && out["preexisting"].is_boolean()) {
+  const bool unmarked_account = k == Kind::kAccounts && o.preexisting;
+  if (!unmarked_account && out.contains("preexisting") && out["preexisting"].is_boolean()) {
     o.preexisting = out["preexisting"].get<bool>();
   }
   if (o.preexisting) {
@@ -540,15 +536,6 @@ Status PutDirect(Kind k, const std::string& name, const Value& attributes,
 
 // ------------------------------------------------------------ orphans
 
-bool ValidNamePart(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // "crosslink-<kind>-<name>" -> (kind, name); false for other names.
 bool ParseDirectName(const std::string& name, std::string* kind, std::string* rest) {
   const std::string prefix = kDirectPrefix;
@@ -559,7 +546,7 @@ bool ParseDirectName(const std::string& name, std::string* kind, std::string* re
   *kind = tail.substr(0, dash);
   *rest = tail.substr(dash + 1);
   static const std::vector<std::string> kKinds = {"eck", "self", "ece", "ech"};
-  return Contains(kKinds, *kind) && ValidNamePart(*rest);
+  return Contains(kKinds, *kind) && graph::IsValidNamePart(*rest);
 }
 
 // An account id as an address name part (lower case, other characters '-').
@@ -567,7 +554,7 @@ std::string AccountNamePart(const std::string& account_id) {
   std::string out;
   for (char c : account_id) {
     char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    out += ValidNamePart(std::string(1, l)) ? l : '-';
+    out += graph::IsValidNamePart(std::string(1, l)) ? l : '-';
   }
   return out;
 }
@@ -596,8 +583,8 @@ LiveObject ReadTrustResource(const std::string& type, const Value& given,
   std::optional<Kind> kind = KindOf(type);
   if (!kind) return live;
   const Kind k = *kind;
-  const Value attributes = Effective(given, prior);
-  const std::string identity = Identity(k, attributes, prior);
+  const Value attributes = Effective(given, prior);  // an unresolved identity is the prior's
+  const std::string identity = Str(attributes, IdentityKey(k));
   std::optional<size_t> at = FindEntry(k, trust, identity);
   if (IsDirectKind(k)) {
     if (at) {

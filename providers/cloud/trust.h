@@ -32,7 +32,9 @@
 //         added_trust_all  present (true) when crosslink turned trust_all on
 //                          in an adopted entry
 //       Destroy removes a created entry, and only the added items / the
-//       added trust_all of an adopted one. An unmarked entry not in state
+//       added trust_all of an adopted one. An entry that lost the mark (a
+//       user replaced or renamed it) counts as adopted whatever the state
+//       says: crosslink never removes it. An unmarked entry not in state
 //       reads as NOT existing (so the plan creates = adopts it; the planner
 //       would refuse an existing unmarked object). A marked one reads as
 //       existing, managed by crosslink, created by it.
@@ -99,9 +101,9 @@ LiveObject ReadTrustResource(const std::string& type, const Value& attributes,
 
 // The result of one change applied to a trust object.
 struct TrustChange {
-  Value trust;       // the whole new trust object
-  Value outputs;     // for the state (e.g. {"preexisting": true, "added_allowlist": [...]})
-  Value attributes;  // the resource as it now is (state's shape)
+  Value trust;           // the whole new trust object
+  Value outputs;         // for the state (e.g. {"preexisting": true, "added_allowlist": [...]})
+  Value attributes;      // the resource as it now is (state's shape)
   bool changed = false;  // false: nothing to PUT for this change
 };
 
@@ -114,7 +116,9 @@ struct TrustChange {
 // entry is undone first. Errors: kFailedPrecondition (naming the deployment
 // entry and the fix) for a direct entry of crosslink's name that is not in
 // state and differs (someone else's), and for a direct entry whose CA list
-// resolved to nothing; kInvalidArgument for unresolved attributes. No
+// resolved to nothing; kInvalidArgument for unresolved attributes and for a
+// direct entry whose type does not fit (type "proxy" is exactly
+// ec_trust_api_key_ca's: the type tells the two kinds' entries apart). No
 // change ever narrows an adopted entry, so none fails for that.
 Result<TrustChange> ApplyTrustChange(ChangeAction action, const std::string& type,
                                      const Value& attributes, const state::ResourceState* prior,

@@ -762,15 +762,78 @@ TEST_F(CloudClientScriptedTest, WaitForPlanGivesUpAtTheTimeout) {
   EXPECT_EQ(script_->sent.size(), 4u);
 }
 
+// Turns the process-wide Redactor off, so that only the client's own
+// redaction stands between a secret and a message.
+class NoRedactor {
+ public:
+  NoRedactor() { Redactor::SetEnabledForTesting(false); }
+  ~NoRedactor() { Redactor::SetEnabledForTesting(true); }
+};
+
 TEST_F(CloudClientScriptedTest, TheKeyNeverReachesAMessageEvenWhenEchoed) {
+  NoRedactor no_redactor;
   script_->answers.push_back(CloudError(400, "root.invalid_data", std::string("bad key ") + kKey));
   Status s = Fails(Client().GetDeployment("prod", kId, ""));
   EXPECT_TRUE(Contains(s.message(), "bad key (sensitive)")) << s.message();
+  script_->answers.push_back(
+      {0, "", {}, Status::Unavailable(std::string("proxy said: no such key ") + kKey)});
+  s = Fails(Client().GetDeployment("prod", kId, ""));
+  EXPECT_TRUE(Contains(s.message(), "no such key (sensitive)")) << s.message();
+  // A long plain-text body is shortened in the message: not through the key.
+  script_->answers.push_back({502, std::string(190, 'x') + kKey, {}, std::nullopt});
+  s = Fails(Client().GetDeployment("prod", kId, ""));
+  EXPECT_TRUE(Contains(s.message(), "HTTP 502 xxx")) << s.message();
+  EXPECT_FALSE(Contains(s.message(), std::string(kKey).substr(0, 8))) << s.message();
+}
+
+TEST_F(CloudClientScriptedTest, KeystoreValuesNeverReachAMessageEvenWhenEchoed) {
+  NoRedactor no_redactor;
   const Secret value("keystore-value-never-shown");
-  script_->answers.push_back(CloudError(500, "deployments.metadata_internal_error", "boom"));
-  s = Fails(Client().SetKeystoreEntry(SomeDeployment(), "a.b", &value));
+  for (long status : {400L, 500L}) {
+    script_->answers.push_back(CloudError(status, "keystore.invalid_value",
+                                          "cannot store '" + value.expose() + "'",
+                                          {"secrets.a.b.value"}));
+    Status s = Fails(Client().SetKeystoreEntry(SomeDeployment(), "a.b", &value));
+    EXPECT_FALSE(Contains(s.message(), value.expose())) << s.message();
+    EXPECT_TRUE(Contains(s.message(), "cannot store '(sensitive)'")) << s.message();
+    EXPECT_TRUE(Contains(s.message(), std::string("deployment ") + kId)) << s.message();
+  }
+  script_->answers.push_back({0, "", {}, Status::Unavailable("reset after " + value.expose())});
+  Status s = Fails(Client().SetKeystoreEntry(SomeDeployment(), "a.b", &value));
   EXPECT_FALSE(Contains(s.message(), value.expose())) << s.message();
   EXPECT_FALSE(Contains(log_->Summary(), value.expose()));
+}
+
+TEST_F(CloudClientScriptedTest, EndpointWrittenWithTheApiBaseIsTheSameEndpoint) {
+  ApiTarget t;
+  t.environment = "dc1";
+  t.flavor = Flavor::kEce;
+  t.endpoint = "https://coordinator.example.test:12443/api/v1/";
+  t.api_key = Secret(kKey);
+  CloudClient client(
+      t, NewCloudContractClient(Flavor::kEce, std::make_unique<ScriptedHttp>(script_), log_));
+  EXPECT_EQ(client.target().endpoint, "https://coordinator.example.test:12443");
+  script_->answers.push_back(DeploymentAnswer({EsResource("main-elasticsearch", "abc")}));
+  ASSERT_TRUE(client.GetDeployment("prod", kId, "").ok());
+  ASSERT_EQ(script_->sent.size(), 1u);
+  EXPECT_EQ(http::StripQuery(script_->sent[0].url),
+            std::string("https://coordinator.example.test:12443/api/v1/deployments/") + kId);
+}
+
+TEST_F(CloudClientScriptedTest, PutTrustWithoutRegionOrPlanSendsNothing) {
+  Deployment no_region = SomeDeployment();
+  no_region.region.clear();
+  Status s = Fails(Client().PutTrust(no_region, Value::object()));
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Contains(s.message(), std::string("deployment ") + kId + " (cluster \"prod\")"))
+      << s.message();
+  EXPECT_TRUE(Contains(s.message(), "no region")) << s.message();
+  Deployment no_plan = SomeDeployment();
+  no_plan.plan = Value();
+  s = Fails(Client().PutTrust(no_plan, Value::object()));
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Contains(s.message(), "no current plan")) << s.message();
+  EXPECT_TRUE(script_->sent.empty());
 }
 
 }  // namespace

@@ -187,6 +187,34 @@ TrustChange MustApply(ChangeAction action, const std::string& type, const Value&
   return c.ok() ? *c : TrustChange{};
 }
 
+// A resource created in `initial` as apply does it: the change, what the
+// server then holds, and the state entry.
+struct Created {
+  TrustChange change;
+  Value stored;
+  state::ResourceState prior;
+};
+
+Created Create(const std::string& type, const Value& attributes, const Value& initial) {
+  Created c;
+  c.change = MustApply(ChangeAction::kCreate, type, attributes, nullptr, initial);
+  c.stored = Server(c.change.trust);
+  c.prior = Prior(type, c.change);
+  return c;
+}
+
+// After `created`: what the server then stores reads back as nothing to do,
+// and deleting the resource leaves exactly `initial`.
+void ExpectStableThenUndone(const std::string& type, const Value& desired,
+                            const TrustChange& created, const Value& initial) {
+  Value stored = Server(created.trust);
+  state::ResourceState prior = Prior(type, created);
+  LiveObject live = ReadTrustResource(type, desired, &prior, stored);
+  EXPECT_EQ(PlanOf(type, desired, &prior, live), ChangeAction::kNoOp) << live.attributes.dump();
+  TrustChange d = MustApply(ChangeAction::kDelete, type, prior.attributes, &prior, stored);
+  EXPECT_EQ(Server(d.trust), initial);
+}
+
 std::vector<std::string> EntryKeys(const Value& entry) {
   std::vector<std::string> keys;
   for (auto it = entry.begin(); it != entry.end(); ++it) keys.push_back(it.key());
@@ -439,10 +467,7 @@ TEST(CloudTrustTest, ApiKeyCaWithoutCertificatesKeepsNoEntry) {
 
 TEST(CloudTrustTest, ApiKeyCaBecomingPublicRemovesItsEntry) {
   const Value initial = ForeignTrust();
-  TrustChange c =
-      MustApply(ChangeAction::kCreate, "ec_trust_api_key_ca", ApiKeyCa(), nullptr, initial);
-  Value stored = Server(c.trust);
-  state::ResourceState prior = Prior("ec_trust_api_key_ca", c);
+  auto [c, stored, prior] = Create("ec_trust_api_key_ca", ApiKeyCa(), initial);
   Value empty = ApiKeyCa();
   empty["certificates"] = Value::array({Value::array()});
   LiveObject live = ReadTrustResource("ec_trust_api_key_ca", empty, &prior, stored);
@@ -457,10 +482,7 @@ TEST(CloudTrustTest, ApiKeyCaBecomingPublicRemovesItsEntry) {
 
 TEST(CloudTrustTest, DirectAndApiKeyCaOfOnePeerAreTwoEntries) {
   // The expansion names both "crosslink-ece-dc1".
-  TrustChange a =
-      MustApply(ChangeAction::kCreate, "ec_trust_api_key_ca", ApiKeyCa(), nullptr, Value::object());
-  Value stored = Server(a.trust);
-  state::ResourceState prior_a = Prior("ec_trust_api_key_ca", a);
+  auto [a, stored, prior_a] = Create("ec_trust_api_key_ca", ApiKeyCa(), Value::object());
   EXPECT_FALSE(ReadTrustResource("ec_trust_direct", EceDirect(), nullptr, stored).exists);
   TrustChange d = MustApply(ChangeAction::kCreate, "ec_trust_direct", EceDirect(), nullptr, stored);
   Value both = Server(d.trust);
@@ -545,10 +567,7 @@ TEST(CloudTrustTest, AllowlistItemNoLongerWantedIsPlannedForRemoval) {
                                                     {"name", "partner"},
                                                     {"trust_all", false},
                                                     {"trust_allowlist", Value::array({"u1"})}}})}});
-  TrustChange c =
-      MustApply(ChangeAction::kCreate, "ec_trust_accounts", PeerAccounts(), nullptr, initial);
-  Value stored = Server(c.trust);
-  state::ResourceState prior = Prior("ec_trust_accounts", c);
+  auto [c, stored, prior] = Create("ec_trust_accounts", PeerAccounts(), initial);
   Value fewer = PeerAccounts();
   fewer["trust_allowlist"] = Value::array();
   LiveObject live = ReadTrustResource("ec_trust_accounts", fewer, &prior, stored);
@@ -591,13 +610,7 @@ TEST(CloudTrustTest, TrustAllAddedToAnAdoptedEntryIsUndoneOnDestroy) {
   EXPECT_EQ(c.outputs, (Value{{"preexisting", true},
                               {"added_allowlist", Value::array()},
                               {"added_trust_all", true}}));
-  Value stored = Server(c.trust);
-  state::ResourceState prior = Prior("ec_trust_accounts", c);
-  LiveObject live = ReadTrustResource("ec_trust_accounts", OwnAccounts(), &prior, stored);
-  EXPECT_EQ(PlanOf("ec_trust_accounts", OwnAccounts(), &prior, live), ChangeAction::kNoOp);
-  TrustChange d =
-      MustApply(ChangeAction::kDelete, "ec_trust_accounts", prior.attributes, &prior, stored);
-  EXPECT_EQ(Server(d.trust), initial);
+  ExpectStableThenUndone("ec_trust_accounts", OwnAccounts(), c, initial);
 }
 
 TEST(CloudTrustTest, AdoptsExternalEntry) {
@@ -612,13 +625,7 @@ TEST(CloudTrustTest, AdoptsExternalEntry) {
   EXPECT_EQ(c.trust["external"][0]["trust_allowlist"], Value::array({"u9", "c3"}));
   EXPECT_EQ(c.trust["external"][0]["name"], initial["external"][0]["name"]);  // server field kept
   EXPECT_EQ(c.outputs, (Value{{"preexisting", true}, {"added_allowlist", Value::array({"c3"})}}));
-  Value stored = Server(c.trust);
-  state::ResourceState prior = Prior("ec_trust_external", c);
-  LiveObject live = ReadTrustResource("ec_trust_external", External(), &prior, stored);
-  EXPECT_EQ(PlanOf("ec_trust_external", External(), &prior, live), ChangeAction::kNoOp);
-  TrustChange d =
-      MustApply(ChangeAction::kDelete, "ec_trust_external", prior.attributes, &prior, stored);
-  EXPECT_EQ(Server(d.trust), initial);
+  ExpectStableThenUndone("ec_trust_external", External(), c, initial);
 }
 
 TEST(CloudTrustTest, EntryGoneFromStateIsRecreatedAsCrosslinks) {
@@ -641,10 +648,7 @@ TEST(CloudTrustTest, EntryGoneFromStateIsRecreatedAsCrosslinks) {
 
 TEST(CloudTrustTest, ChangedAccountIdUndoesTheOldEntry) {
   const Value initial = ForeignTrust();
-  TrustChange c =
-      MustApply(ChangeAction::kCreate, "ec_trust_accounts", PeerAccounts(), nullptr, initial);
-  Value stored = Server(c.trust);
-  state::ResourceState prior = Prior("ec_trust_accounts", c);
+  auto [c, stored, prior] = Create("ec_trust_accounts", PeerAccounts(), initial);
   Value moved = PeerAccounts();
   moved["account_id"] = "org3";
   TrustChange u = MustApply(ChangeAction::kUpdate, "ec_trust_accounts", moved, &prior, stored);
@@ -654,6 +658,28 @@ TEST(CloudTrustTest, ChangedAccountIdUndoesTheOldEntry) {
                                        {"trust_all", false},
                                        {"trust_allowlist", Value::array({"c2"})}});
   EXPECT_EQ(Server(u.trust), expected);
+}
+
+TEST(CloudTrustTest, AccountsEntryReplacedByAUserIsNeverRemoved) {
+  // crosslink created its entry; a user then replaced it by an own (unmarked)
+  // entry for the same account.
+  auto [c, stored, prior] = Create("ec_trust_accounts", PeerAccounts(), ForeignTrust());
+  ASSERT_EQ(prior.outputs["preexisting"], false);
+  Value replaced = stored;
+  Value& entry = replaced["accounts"].back();
+  ASSERT_EQ(entry["name"], "crosslink");
+  entry["name"] = "partner org2";
+  entry["trust_allowlist"] = Value::array({"c2", "u7"});
+  replaced = Server(replaced);
+  LiveObject live = ReadTrustResource("ec_trust_accounts", PeerAccounts(), &prior, replaced);
+  EXPECT_TRUE(live.exists);
+  EXPECT_EQ(live.outputs["preexisting"], true);
+  EXPECT_EQ(PlanOf("ec_trust_accounts", PeerAccounts(), &prior, live), ChangeAction::kNoOp)
+      << live.attributes.dump();
+  TrustChange d =
+      MustApply(ChangeAction::kDelete, "ec_trust_accounts", prior.attributes, &prior, replaced);
+  EXPECT_FALSE(d.changed);
+  EXPECT_EQ(d.trust, replaced);
 }
 
 // ------------------------------------------------------ foreign & conflicts
@@ -839,6 +865,27 @@ TEST(CloudTrustTest, UnresolvedOrEmptyInputsAreErrors) {
   r = ApplyTrustChange(ChangeAction::kCreate, "ec_trust_direct", EckDirect(), nullptr,
                        Value::array());
   EXPECT_FALSE(r.ok());
+}
+
+TEST(CloudTrustTest, TypeMustFitTheResource) {
+  // A direct entry of type proxy (or an api-key CA entry of another type)
+  // would never be found again by its resource: every apply would add one.
+  Value proxy_direct = EckDirect();
+  proxy_direct["type"] = "proxy";
+  Value generic_ca = ApiKeyCa();
+  generic_ca["type"] = "generic";
+  for (const auto& [type, attributes] : std::vector<std::pair<std::string, Value>>{
+           {"ec_trust_direct", proxy_direct}, {"ec_trust_api_key_ca", generic_ca}}) {
+    SCOPED_TRACE(type);
+    Result<TrustChange> r =
+        ApplyTrustChange(ChangeAction::kCreate, type, attributes, nullptr, Value::object());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(attributes["name"].get<std::string>()), std::string::npos)
+        << r.status().message();
+    EXPECT_NE(r.status().message().find("d0123456789"), std::string::npos);
+    EXPECT_NE(r.status().message().find("ec_trust_api_key_ca"), std::string::npos);
+  }
 }
 
 TEST(CloudTrustTest, NullTrustStartsEmpty) {

@@ -19,13 +19,28 @@ const char* Title(Flavor flavor) {
   return flavor == Flavor::kEce ? "Elastic Cloud Enterprise API" : "Elastic Cloud API";
 }
 
-// Loaded once per flavor (the files are large).
-const Result<std::shared_ptr<const Swagger>>& Contract(Flavor flavor) {
-  static const Result<std::shared_ptr<const Swagger>> kEch =
-      Swagger::Load(CloudContractFile(Flavor::kEch, CROSSLINK_CONTRACTS_DIR), Title(Flavor::kEch));
-  static const Result<std::shared_ptr<const Swagger>> kEce =
-      Swagger::Load(CloudContractFile(Flavor::kEce, CROSSLINK_CONTRACTS_DIR), Title(Flavor::kEce));
-  return flavor == Flavor::kEce ? kEce : kEch;
+using LoadedContract = Result<std::shared_ptr<const Swagger>>;
+
+LoadedContract Load(Flavor flavor) {
+  return Swagger::Load(CloudContractFile(flavor, CROSSLINK_CONTRACTS_DIR), Title(flavor));
+}
+
+// Loaded once per flavor, when first used (the files are large).
+const LoadedContract& Contract(Flavor flavor) {
+  if (flavor == Flavor::kEce) {
+    static const LoadedContract kEce = Load(Flavor::kEce);
+    return kEce;
+  }
+  static const LoadedContract kEch = Load(Flavor::kEch);
+  return kEch;
+}
+
+// A string member of a parameter object, "" when absent or not a string
+// (nlohmann's value() would throw on another type).
+std::string StringField(const Value& obj, const char* key) {
+  if (!obj.is_object()) return "";
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 int HexValue(char c) {
@@ -67,14 +82,14 @@ void SplitUrl(const std::string& url, std::string* path, std::string* query) {
 
 bool HasParam(const sandbox::cloud::Operation& op, const std::string& name, const char* in) {
   for (const Value& p : op.parameters) {
-    if (p.is_object() && p.value("name", "") == name && p.value("in", "") == in) return true;
+    if (StringField(p, "name") == name && StringField(p, "in") == in) return true;
   }
   return false;
 }
 
 bool TakesBody(const sandbox::cloud::Operation& op) {
   for (const Value& p : op.parameters) {
-    if (p.is_object() && p.value("in", "") == "body") return true;
+    if (StringField(p, "in") == "body") return true;
   }
   return false;
 }
@@ -111,7 +126,7 @@ std::string CloudContractFile(Flavor flavor, const std::string& contracts_dir) {
 std::vector<std::string> CheckCloudRequest(Flavor flavor, const http::Request& request,
                                            std::string* operation_id) {
   std::vector<std::string> problems;
-  const Result<std::shared_ptr<const Swagger>>& contract = Contract(flavor);
+  const LoadedContract& contract = Contract(flavor);
   if (!contract.ok()) {
     return {"cannot load the " + std::string(Title(flavor)) +
             " contract: " + contract.status().message()};
