@@ -1,0 +1,293 @@
+// The local delivery of node.h: an Elasticsearch home on this machine.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "providers/self/file_txn.h"
+#include "providers/self/node_internal.h"
+
+namespace crosslink::providers::self::internal {
+namespace {
+
+constexpr const char* kKeystoreFix =
+    "check that `home` is the Elasticsearch home directory (it holds bin/ and config/)";
+
+class LocalNode : public Node {
+ public:
+  LocalNode(const topology::NodeDelivery& delivery, NodeOptions options)
+      : name_(delivery.name),
+        home_(delivery.home),
+        restart_(delivery.restart),
+        options_(std::move(options)),
+        fs_(*options_.fs) {
+    while (home_.size() > 1 && home_.back() == '/') home_.pop_back();
+  }
+
+  const std::string& name() const override { return name_; }
+  std::string Describe() const override { return "node " + name_ + " (local " + home_ + ")"; }
+
+  Result<NodeReadback> Read() override {
+    NodeReadback out;
+    if (fs_.Exists(YmlPath())) {
+      Result<YmlFile> yml = LoadYml();
+      if (!yml.ok()) return yml.status();
+      out.config_exists = true;
+      out.block = yml->block();
+      if (out.block) out.drift = DescribeHandEdit(YmlPath(), *out.block);
+    }
+    Result<std::map<std::string, std::string>> files = HashFiles(fs_, FilesDir());
+    if (!files.ok()) {
+      return Fail(files.status(), "cannot read " + FilesDir(), "check its permissions");
+    }
+    out.files = std::move(files).value();
+    Result<std::vector<std::string>> names = KeystoreList();
+    if (!names.ok()) return names.status();
+    out.keystore_names = std::move(names).value();
+    return out;
+  }
+
+  Result<NodeApplyResult> Apply(const NodeChange& change) override {
+    Status valid = ValidateChange(change);
+    if (!valid.ok()) return valid.WithContext(Describe());
+
+    // 1. Everything that can be checked before touching the node.
+    std::optional<std::string> new_yml;
+    bool block_work =
+        change.settings || !change.set_settings.empty() || !change.unset_settings.empty();
+    if (block_work) {
+      Result<std::string> text = fs_.ReadFile(YmlPath());
+      if (!text.ok()) {
+        return Fail(
+            text.status(), "cannot read " + YmlPath(),
+            "check that `home` is the Elasticsearch home directory and the file is readable");
+      }
+      Result<YmlFile> yml = YmlFile::Parse(YmlPath(), *text);
+      if (!yml.ok()) return yml.status().WithContext(Describe());
+      std::optional<ManagedSettings> target =
+          TargetSettings(change, yml->block() ? yml->block()->settings : ManagedSettings());
+      Result<std::string> edited = yml->WithSettings(*target);
+      if (!edited.ok()) return edited.status().WithContext(Describe());
+      if (*edited != *text) new_yml = std::move(edited).value();
+    }
+    bool keystore_work = !change.keystore_add.empty() || !change.keystore_remove.empty();
+    std::set<std::string> present;
+    if (keystore_work) {
+      Result<std::vector<std::string>> names = KeystoreList();
+      if (!names.ok()) return names.status();
+      present.insert(names->begin(), names->end());
+    }
+
+    // 2. Files: staged beside their targets, then renamed together.
+    FileTxn txn(fs_);
+    txn.set_before_rename([this](const std::string& path) { FixOwner(path); });
+    if (!change.write_files.empty()) {
+      bool created = !fs_.Exists(FilesDir());
+      Status dir = fs_.MakeDirs(FilesDir(), 0750);
+      if (!dir.ok()) {
+        return Fail(dir, "cannot create " + FilesDir(),
+                    "make " + ConfigDir() + " writable for the user running crosslink");
+      }
+      if (created) FixOwner(FilesDir());
+    }
+    for (const NodeFile& f : change.write_files) {
+      std::string path = FilesDir() + "/" + f.name;
+      Status s = txn.Stage(path, f.bytes(), f.mode());
+      if (!s.ok()) return Fail(s, "cannot write " + path, "make " + FilesDir() + " writable");
+    }
+    for (const std::string& name : change.remove_files) {
+      std::string path = FilesDir() + "/" + name;
+      Status s = txn.StageRemove(path);
+      if (!s.ok()) {
+        return Fail(s, "cannot read " + path + " before removing it", "check its permissions");
+      }
+    }
+    if (new_yml) {
+      Result<uint32_t> mode = fs_.FileMode(YmlPath());
+      Status s = mode.ok() ? txn.Stage(YmlPath(), *new_yml, *mode) : mode.status();
+      if (!s.ok()) {
+        return Fail(s, "cannot write " + YmlPath(),
+                    "make " + ConfigDir() + " writable for the user running crosslink");
+      }
+    }
+    Status committed = txn.Commit();
+    if (!committed.ok()) {
+      return Fail(committed, "cannot replace the files under " + ConfigDir(),
+                  "make " + ConfigDir() + " writable; nothing was changed");
+    }
+
+    // 3. Keystore.
+    std::vector<std::string> added_new;
+    Status ks = ApplyKeystore(change, present, &added_new);
+    if (!ks.ok()) {
+      std::string undo = Undo(&txn, added_new);
+      return Status::Error(ks.code(), ks.message() + undo);
+    }
+
+    // 4. Restart.
+    NodeApplyResult result;
+    if (!change.restart) return result;
+    if (restart_.empty()) {
+      result.restart = RestartOutcome::kUserRequired;
+      result.note = "restart required: no restart command is configured for node " + name_ +
+                    "; restart it yourself (or set `restart` on the node in the topology)";
+      return result;
+    }
+    Status restarted = Restart();
+    if (!restarted.ok()) {
+      std::string undo = Undo(&txn, added_new);
+      Status again = Restart();
+      undo += again.ok()
+                  ? "; the node was restarted with its previous configuration"
+                  : "; restarting with the previous configuration failed too: the node may be "
+                    "down";
+      return Status::Error(restarted.code(), restarted.message() + undo);
+    }
+    result.restart = RestartOutcome::kDone;
+    result.note = "restarted (" + restart_ + ")";
+    return result;
+  }
+
+ private:
+  std::string ConfigDir() const { return home_ + "/config"; }
+  std::string YmlPath() const { return ConfigDir() + "/elasticsearch.yml"; }
+  std::string FilesDir() const { return ConfigDir() + "/" + kFilesDir; }
+  std::string KeystoreTool() const { return home_ + "/bin/elasticsearch-keystore"; }
+
+  Status Fail(const Status& cause, const std::string& what, const std::string& fix) const {
+    return Status::Error(cause.code(),
+                         Describe() + ": " + what + ": " + cause.message() + "; " + fix,
+                         cause.retryable());
+  }
+
+  Result<YmlFile> LoadYml() {
+    Result<std::string> text = fs_.ReadFile(YmlPath());
+    if (!text.ok()) return Fail(text.status(), "cannot read " + YmlPath(), "check its permissions");
+    Result<YmlFile> yml = YmlFile::Parse(YmlPath(), std::move(text).value());
+    if (!yml.ok()) return yml.status().WithContext(Describe());
+    return yml;
+  }
+
+  // Runs the keystore tool; a non-zero exit is an error naming the command.
+  Result<CommandResult> Keystore(std::vector<std::string> args, Secret input = Secret()) {
+    Command command;
+    command.argv = {KeystoreTool()};
+    command.argv.insert(command.argv.end(), args.begin(), args.end());
+    command.stdin_data = std::move(input);
+    command.working_dir = home_;
+    command.timeout = options_.keystore_timeout;
+    if (options_.keystore_password) command.env["KEYSTORE_PASSWORD"] = *options_.keystore_password;
+    Result<CommandResult> run = options_.runner->Run(command);
+    std::string shown = command.Describe();
+    if (!run.ok()) {
+      if (run.status().code() == StatusCode::kNotFound) {
+        return Status::FailedPrecondition(Describe() + ": " + KeystoreTool() + " does not exist; " +
+                                          kKeystoreFix);
+      }
+      return Fail(run.status(), "cannot run `" + shown + "`", kKeystoreFix);
+    }
+    if (!run->ok()) {
+      std::string fix = "run it by hand to see why";
+      if (run->err.find("password") != std::string::npos) {
+        fix = "the keystore is password-protected: give crosslink its password (KEYSTORE_PASSWORD)";
+      }
+      return Status::FailedPrecondition(Describe() + ": `" + shown + "` failed (" +
+                                        run->Summary(command.timeout) + "); " + fix);
+    }
+    return run;
+  }
+
+  Result<std::vector<std::string>> KeystoreList() {
+    Result<CommandResult> run = Keystore({"list"});
+    if (!run.ok()) return run.status();
+    std::vector<std::string> names;
+    size_t start = 0;
+    const std::string& out = run->out;
+    while (start < out.size()) {
+      size_t nl = out.find('\n', start);
+      std::string line =
+          out.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (!line.empty()) names.push_back(line);
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  Status ApplyKeystore(const NodeChange& change, const std::set<std::string>& present,
+                       std::vector<std::string>* added_new) {
+    for (const auto& [setting, value] : change.keystore_add) {
+      Result<CommandResult> run = Keystore({"add", "-x", "-f", setting}, value);
+      if (!run.ok()) return run.status();
+      if (!present.count(setting)) added_new->push_back(setting);
+    }
+    for (const std::string& setting : change.keystore_remove) {
+      if (!present.count(setting)) continue;
+      Result<CommandResult> run = Keystore({"remove", setting});
+      if (!run.ok()) return run.status();
+    }
+    return Status::Ok();
+  }
+
+  // Puts files and new keystore settings back; returns what to append to
+  // the error message.
+  std::string Undo(FileTxn* txn, const std::vector<std::string>& added_new) {
+    std::vector<std::string> stuck;
+    for (const std::string& setting : added_new) {
+      if (!Keystore({"remove", setting}).ok()) stuck.push_back(setting);
+    }
+    Status files = txn->Rollback();
+    std::string out = files.ok() ? "; the node's files were restored"
+                                 : "; restoring the node's files failed (" + files.message() +
+                                       "): check " + ConfigDir() + " by hand";
+    if (!stuck.empty()) out += "; keystore settings left added: " + JoinNames(stuck);
+    return out;
+  }
+
+  Status Restart() {
+    Command command = ShellCommand(restart_);
+    command.working_dir = home_;
+    command.timeout = options_.restart_timeout;
+    Result<CommandResult> run = options_.runner->Run(command);
+    if (!run.ok()) {
+      return Fail(run.status(), "cannot run the restart command `" + restart_ + "`",
+                  "fix `restart` of the node in the topology");
+    }
+    if (!run->ok()) {
+      return Status::FailedPrecondition(Describe() + ": the restart command `" + restart_ +
+                                        "` failed (" + run->Summary(command.timeout) +
+                                        "); fix the command or the node, then apply again");
+    }
+    return Status::Ok();
+  }
+
+  // As root, files crosslink writes get the owner of the config directory,
+  // so that Elasticsearch (running as its own user) can read them.
+  void FixOwner(const std::string& path) {
+    if (!options_.preserve_owner || ::geteuid() != 0) return;
+    struct stat dir {
+    }, st{};
+    if (::stat(ConfigDir().c_str(), &dir) != 0 || ::stat(path.c_str(), &st) != 0) return;
+    if (st.st_uid != dir.st_uid || st.st_gid != dir.st_gid) {
+      (void)!::chown(path.c_str(), dir.st_uid, dir.st_gid);
+    }
+  }
+
+  std::string name_;
+  std::string home_;
+  std::string restart_;
+  NodeOptions options_;
+  FileSystem& fs_;
+};
+
+}  // namespace
+
+std::unique_ptr<Node> NewLocalNode(const topology::NodeDelivery& delivery, NodeOptions options) {
+  return std::make_unique<LocalNode>(delivery, std::move(options));
+}
+
+}  // namespace crosslink::providers::self::internal
