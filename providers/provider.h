@@ -117,6 +117,10 @@ struct PlanResponse {
   std::vector<std::string> requires_replace;  // attribute paths, e.g. "access.search"
   Diagnostics diagnostics;
   bool restarts_cluster = false;  // this change restarts the cluster
+  // The provider knows that this change restarts nothing although its type
+  // usually does (the catalogue's "restarts"), e.g. ec_restart on a version
+  // that reloads its keystore by itself. Wins over both flags above.
+  bool restart_not_needed = false;
   std::string reason;             // optional short note shown with the change
 };
 

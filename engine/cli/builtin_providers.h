@@ -4,10 +4,16 @@
 // the same wiring (only the timeouts differ):
 //
 //   eck            ECK resources on Kubernetes (providers/eck)
+//   ech, ece       Elastic Cloud Hosted / Enterprise deployments through the
+//                  Cloud API (providers/cloud)
+//   pki            certificates crosslink issues (self_rcs_certificate:
+//                  the self-managed remote cluster server's CA and PKCS#12)
 //   elasticsearch  ES REST resources on every platform; ECK clusters are
 //                  reached through the eck provider's EndpointResolver
 //                  (the <es>-es-http Service, <es>-es-elastic-user,
-//                  <es>-es-http-certs-public), others through the topology.
+//                  <es>-es-http-certs-public), ECH / ECE clusters through
+//                  the cloud providers' (the deployment's service_url),
+//                  others through the topology.
 //
 // A platform whose provider is not built here stays unavailable: the CLI
 // then says `no provider "ech" is available in this build`.
@@ -28,6 +34,10 @@ struct BuiltinProviderOptions {
   // Ready again (and for a LoadBalancer address), and how often it looks.
   std::chrono::milliseconds eck_ready_timeout{std::chrono::minutes(30)};
   std::chrono::milliseconds eck_poll_interval{2000};
+  // ech / ece: how long apply waits for a deployment's plan (a trust change,
+  // a restart) to finish, and how often it looks.
+  std::chrono::milliseconds cloud_plan_timeout{std::chrono::minutes(30)};
+  std::chrono::milliseconds cloud_poll_interval{2000};
   // elasticsearch: how long es_remote_connection_check polls _remote/info
   // for `connected`, and how often.
   std::chrono::milliseconds connection_check_timeout{std::chrono::minutes(2)};

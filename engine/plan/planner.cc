@@ -342,8 +342,8 @@ class Planner {
           c.reason = a == ChangeAction::kNoOp ? kAdoptReason : kAdoptChangeReason;
         }
         if (spec.mode == ResourceMode::kManaged) FillAttributeChanges(spec, prior, &c);
-        c.restarts_cluster =
-            (spec.restarts_cluster || resp.restarts_cluster) && a != ChangeAction::kNoOp;
+        c.restarts_cluster = (spec.restarts_cluster || resp.restarts_cluster) &&
+                             !resp.restart_not_needed && a != ChangeAction::kNoOp;
       }
 
       // Nothing else changes but state records other dependencies: apply

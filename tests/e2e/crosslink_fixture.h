@@ -102,6 +102,8 @@ class CrosslinkTest : public sandbox::e2e::SandboxTest {
     cli::BuiltinProviderOptions options;
     options.eck_ready_timeout = std::chrono::seconds(20);
     options.eck_poll_interval = std::chrono::milliseconds(20);
+    options.cloud_plan_timeout = std::chrono::seconds(20);
+    options.cloud_poll_interval = std::chrono::milliseconds(20);
     options.connection_check_timeout = std::chrono::seconds(10);
     options.connection_check_poll_interval = std::chrono::milliseconds(50);
     auto providers = cli::NewBuiltinProviders(options);

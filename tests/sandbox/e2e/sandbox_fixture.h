@@ -138,8 +138,9 @@ class SandboxTest : public ::testing::Test {
     Value last;
     for (int attempt = 0; attempt < 50; ++attempt) {
       Reply info = Es(local, "GET", "/_remote/info");
-      last = info.json.value(alias, Value());
-      if (last.value("connected", false) == want_connected) return last;
+      last = info.json.is_object() ? info.json.value(alias, Value()) : Value();
+      const bool connected = last.is_object() && last.value("connected", false);
+      if (connected == want_connected) return last;
       clock_.Sleep(std::chrono::milliseconds(200));
     }
     return last;
