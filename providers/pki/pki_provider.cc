@@ -468,24 +468,25 @@ Result<Secret> RandomPassword() {
 }
 
 // Dates `spec` for issuing at the run's time `now`: valid from an hour
-// before the earlier of `now` and the system time until `validity` after the
-// later one, capped at `cap` (the issuer's end). Outside tests both times
-// are the same instant; with a test clock the certificate is valid both for
-// the run's expiry checks and for TLS peers, which use the system time.
-// crosslink::pki dates relative to the system time, hence the offsets.
+// before `now` (clock skew between peers) for `validity`, never past `cap`
+// (the issuer's end). The run's clock is the only source of dates, so that
+// expiry (judged against the same clock) and the documented validity hold
+// whatever clock a test injects. crosslink::pki dates relative to the system
+// time (X509_gmtime_adj), so the dates become offsets from it; outside tests
+// both are the same instant.
 Status SetValidity(x509::CertificateSpec* spec, SysTime now, std::chrono::seconds validity,
                    std::optional<SysTime> cap) {
   using std::chrono::seconds;
-  // Whole seconds, as X509_gmtime_adj counts from time(nullptr).
-  const SysTime sys = std::chrono::floor<seconds>(std::chrono::system_clock::now());
-  const SysTime start = std::min(now, sys) - std::chrono::hours(1);
-  SysTime end = std::max(now, sys) + validity;
+  const SysTime start = now - std::chrono::hours(1);
+  SysTime end = now + validity;
   if (cap && end > *cap) end = *cap;
-  if (end <= std::max(now, sys)) {
+  if (end <= now) {
     return Status::FailedPrecondition(cap ? "the CA expires " + Day(*cap) +
                                                 ": it cannot sign a certificate any more"
                                           : std::string("the validity must be positive"));
   }
+  // Whole seconds, as X509_gmtime_adj counts from time(nullptr).
+  const SysTime sys = std::chrono::floor<seconds>(std::chrono::system_clock::now());
   spec->not_before_offset = std::chrono::floor<seconds>(start - sys);
   spec->validity = std::chrono::ceil<seconds>(end - (sys + spec->not_before_offset));
   return Status::Ok();
@@ -608,10 +609,8 @@ class PkiProvider : public Provider {
         Stored s = LoadStored(*item.prior);
         live.attributes = LiveAttributes(s, item.prior->attributes);
         live.outputs = item.prior->outputs.is_object() ? item.prior->outputs : Value::object();
-        if (item.desired != nullptr && !ContainsRef(item.desired->attributes)) {
-          Result<Names> want = ParseNames(item.desired->attributes);
-          Assessment a = Assess(s, want.ok() ? &*want : nullptr, Now(), opts_);
-          if (a.action == ChangeAction::kUpdate) {
+        if (item.desired != nullptr) {
+          if (AssessDesired(s, item.desired->attributes).action == ChangeAction::kUpdate) {
             // A re-issue is pending: what it changes is not known yet.
             live.outputs.erase(kFingerprint);
             live.outputs.erase(kNotAfter);
@@ -647,42 +646,27 @@ class PkiProvider : public Provider {
       resp.action = ChangeAction::kCreate;
       return resp;
     }
-    Assessment a = Assess(LoadStored(*req.prior), want.ok() ? &*want : nullptr, Now(), opts_);
+    Assessment a = AssessDesired(LoadStored(*req.prior), req.attributes);
     resp.action = a.action;
     resp.reason = a.reason;
-    if (a.action == ChangeAction::kNoOp && unknown) resp.action = ChangeAction::kUpdate;
     return resp;
   }
 
   ApplyResponse Create(const ApplyRequest& req) override {
-    ApplyResponse resp;
     const std::string address = Address(req);
     Result<Names> want = ParseNames(req.attributes);
-    if (!want.ok()) {
-      resp.status = want.status().WithContext(address);
-      return resp;
-    }
-    Result<LiveObject> obj = IssueWithNewCa(*want, Now(), opts_);
-    if (!obj.ok()) {
-      resp.status = obj.status().WithContext(address);
-      return resp;
-    }
-    resp.result = std::move(*obj);
-    resp.result.attributes = req.attributes;
-    return resp;
+    if (!want.ok()) return Failed(want.status(), address);
+    return Issued(IssueWithNewCa(*want, Now(), opts_), address, req.attributes);
   }
 
   ApplyResponse Update(const ApplyRequest& req) override {
-    ApplyResponse resp;
     const std::string address = Address(req);
     Result<Names> want = ParseNames(req.attributes);
-    if (!want.ok()) {
-      resp.status = want.status().WithContext(address);
-      return resp;
-    }
+    if (!want.ok()) return Failed(want.status(), address);
     if (req.prior == nullptr) return Create(req);
     Stored s = LoadStored(*req.prior);
     if (!s.ca_problem.empty()) {
+      ApplyResponse resp;
       resp.status = Status::FailedPrecondition(
           address + ": " + s.ca_problem +
           "; the certificate cannot be re-issued by the same CA. Run plan again: it replaces "
@@ -698,20 +682,11 @@ class PkiProvider : public Provider {
       password = *kept;
     } else {
       Result<Secret> fresh = RandomPassword();
-      if (!fresh.ok()) {
-        resp.status = fresh.status().WithContext(address);
-        return resp;
-      }
+      if (!fresh.ok()) return Failed(fresh.status(), address);
       password = *fresh;
     }
-    Result<LiveObject> obj = Issue(*want, s.ca, s.ca_info, password, Now(), opts_);
-    if (!obj.ok()) {
-      resp.status = obj.status().WithContext(address);
-      return resp;
-    }
-    resp.result = std::move(*obj);
-    resp.result.attributes = req.attributes;
-    return resp;
+    return Issued(Issue(*want, s.ca, s.ca_info, password, Now(), opts_), address,
+                  req.attributes);
   }
 
   ApplyResponse Delete(const ApplyRequest& req) override {
@@ -720,6 +695,38 @@ class PkiProvider : public Provider {
   }
 
  private:
+  // What the plan does for the stored material `s` given the desired
+  // `attributes`. Names that are references, known only at apply time, make
+  // an update at least (Update re-issues with the names then known), which
+  // Read and Plan must agree on.
+  Assessment AssessDesired(const Stored& s, const Value& attributes) const {
+    const bool unknown = ContainsRef(attributes);
+    Result<Names> want =
+        unknown ? Result<Names>(Status::InvalidArgument("unknown")) : ParseNames(attributes);
+    Assessment a = Assess(s, want.ok() ? &*want : nullptr, Now(), opts_);
+    if (a.action == ChangeAction::kNoOp && unknown) {
+      a = {ChangeAction::kUpdate,
+           "the subject names are known only at apply: re-issued by the same CA"};
+    }
+    return a;
+  }
+
+  static ApplyResponse Failed(const Status& status, const std::string& address) {
+    ApplyResponse resp;
+    resp.status = status.WithContext(address);
+    return resp;
+  }
+
+  // The response of a Create or Update that issued `obj` for `attributes`.
+  static ApplyResponse Issued(Result<LiveObject> obj, const std::string& address,
+                              const Value& attributes) {
+    if (!obj.ok()) return Failed(obj.status(), address);
+    ApplyResponse resp;
+    resp.result = std::move(*obj);
+    resp.result.attributes = attributes;
+    return resp;
+  }
+
   static std::string Address(const ApplyRequest& req) {
     if (req.desired != nullptr) return req.desired->address;
     if (req.prior != nullptr) return req.prior->address;

@@ -30,10 +30,10 @@
 //
 // Keys are EC P-256 (what crosslink::pki generates); the CA is valid
 // `ca_validity`, the server certificate `certificate_validity` (never past
-// the CA's end), from the run's Clock at issue time; expiry is judged
-// against the same Clock. (A test clock that differs from the system time
-// widens the window to cover both, so that TLS peers, which use the system
-// time, accept the certificate too.)
+// the CA's end), from an hour before the run's Clock at issue time; expiry
+// is judged against the same Clock. The Clock is the only source of dates:
+// outside tests it is the system time TLS peers check against; a test that
+// injects another clock verifies at that clock's time.
 //
 // Read reports the resource as existing when it is in state, with its
 // attributes read back from the stored certificate. Plan:

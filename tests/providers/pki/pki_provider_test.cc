@@ -473,11 +473,15 @@ TEST_F(PkiProviderTest, CertificateExpiringWithinWindowIsReissuedBySameCa) {
       OpenP12(Sensitive(next, "keystore_p12"), Sensitive(next, "keystore_password"));
   ASSERT_TRUE(p12.has_value());
   EXPECT_EQ(Sha256(p12->cert.get()), Out(next, "fingerprint"));
+  // Verified at the run's time: the re-issue is dated from the run's clock
+  // only (29 days before the old certificate's end), not the system time.
   X509Ptr old_ca = ParseCert(CaPem(rs));
-  EXPECT_EQ(Verify(p12->cert.get(), old_ca.get()), X509_V_OK);
+  EXPECT_EQ(Verify(p12->cert.get(), old_ca.get(), clock_.WallNow()), X509_V_OK);
   X509Ptr renewed = ParseCert(Out(next, "certificate_pem"));
-  // A full validity again from the run's time of the re-issue.
+  // A full validity again from the run's time of the re-issue, and no more.
   EXPECT_EQ((NotAfter(renewed.get()) - (not_after - 29 * kDay)) / kDay, 365);
+  EXPECT_LE(std::chrono::abs(NotBefore(renewed.get()) - (not_after - 29 * kDay - hours(1))),
+            seconds(2));
   EXPECT_EQ(Out(next, "not_after"), FormatUtc(NotAfter(renewed.get())));
 
   // Already expired: still an update, with the past tense.
@@ -487,6 +491,29 @@ TEST_F(PkiProviderTest, CertificateExpiringWithinWindowIsReissuedBySameCa) {
   EXPECT_NE(expired.reason.find("certificate expired " + FormatUtc(not_after).substr(0, 10)),
             std::string::npos)
       << expired.reason;
+}
+
+// The run's clock is the only source of dates: with a clock far from the
+// system time, the CA and certificate are valid from an hour before the
+// run's time for exactly their validity (expiry is judged against that
+// clock too), and they verify at the run's time.
+TEST_F(PkiProviderTest, DatesComeFromTheRunsClockOnly) {
+  SetNow(std::chrono::system_clock::now() + 5 * 365 * kDay);
+  const SysTime run = std::chrono::floor<seconds>(clock_.WallNow());
+  state::ResourceState rs = CreateState(Attrs(kSans));
+  X509Ptr ca = ParseCert(CaPem(rs));
+  X509Ptr leaf = ParseCert(Out(rs, "certificate_pem"));
+  ASSERT_TRUE(ca && leaf);
+  for (X509* cert : {ca.get(), leaf.get()}) {
+    // Whole seconds; the issue may straddle a second of the system time.
+    EXPECT_LE(std::chrono::abs(NotBefore(cert) - (run - hours(1))), seconds(2));
+  }
+  EXPECT_LE(std::chrono::abs(NotAfter(leaf.get()) - (run + 365 * kDay)), seconds(2));
+  EXPECT_LE(std::chrono::abs(NotAfter(ca.get()) - (run + 3 * 365 * kDay)), seconds(2));
+  EXPECT_EQ(Verify(leaf.get(), ca.get(), clock_.WallNow()), X509_V_OK);
+  // Not yet valid at the system time: nothing was widened to cover it.
+  EXPECT_EQ(Verify(leaf.get(), ca.get()), X509_V_ERR_CERT_NOT_YET_VALID);
+  EXPECT_EQ(PlanFor(rs, Attrs(kSans)).action, ChangeAction::kNoOp);
 }
 
 TEST_F(PkiProviderTest, RenewalWindowIsConfigurable) {
@@ -601,7 +628,15 @@ TEST_F(PkiProviderTest, UnresolvedAttributesPlanAnUpdate) {
   pr.attributes = attrs;
   PlanResponse plan = provider_->Plan(pr);
   EXPECT_EQ(plan.action, ChangeAction::kUpdate);
+  EXPECT_NE(plan.reason.find("known only at apply"), std::string::npos) << plan.reason;
   EXPECT_FALSE(plan.diagnostics.has_errors());
+  // Read agrees: the outputs the re-issue changes are not known, so that
+  // dependents referencing the fingerprint plan their update in this run.
+  LiveObject live;
+  EXPECT_EQ(PlanFor(rs, attrs, &live).action, ChangeAction::kUpdate);
+  EXPECT_FALSE(live.outputs.contains("fingerprint"));
+  EXPECT_FALSE(live.outputs.contains("certificate_pem"));
+  EXPECT_TRUE(live.outputs.contains("ca_pems"));
 }
 
 // ------------------------------------------------------------ secrets
