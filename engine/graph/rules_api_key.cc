@@ -199,7 +199,9 @@ void EcTrustApiKeyCa(Context& ctx, Side side, const std::string& step) {
         ctx.NewSpec("ec_trust_api_key_ca", address, p, Context::StepId(side, step.c_str()));
     s.attributes = DeploymentAttributes(*p.cluster);
     s.attributes["type"] = "proxy";
-    s.attributes["name"] = "crosslink-" + ca.kind + "-" + ca.name;
+    // "rcs": not the name of the transport trust entry of the same peer
+    // (ec_trust_direct), which a certificate-model connection may add.
+    s.attributes["name"] = "crosslink-rcs-" + ca.kind + "-" + ca.name;
     s.attributes["trust_all"] = false;
     s.attributes["certificates"] = Value::array({ca.pems});
     ctx.before_put.push_back(ctx.out->Emit(std::move(s)));

@@ -5,10 +5,14 @@
 // clusters; kEce those of ece clusters and every ece_* resource).
 //
 // Per run: one CloudClient per environment (cloud_client.h: endpoint,
-// api_key, ca_file of the topology). Read is batched per cluster: one GET of
-// the deployment (settings, plan, resource version), plus the keystore names
-// and the certificate authority only when an item needs them; per
-// environment (ece_*): the proxy chain and the trust relationships.
+// api_key, ca_file of the topology), made by Configure: an api_key that
+// cannot be resolved (ECH default ${env:EC_API_KEY}; ECE has no default), an
+// ECE environment without endpoint or an unreadable ca_file fail Configure
+// with a message naming the environment and the field. Read is batched per
+// cluster: one GET of the deployment (settings, plan, resource version),
+// plus the keystore names and the certificate authority only when an item
+// needs them; per environment (ece_*): the proxy chain and the trust
+// relationships.
 //
 // Resources:
 //   ec_deployment (data)      outputs endpoint, cluster_id, account_id
@@ -27,7 +31,9 @@
 //                             present with no state is someone else's.
 //   ec_restart                POST _restart (then wait for the plan) when
 //                             version < below_version, on create and when
-//                             credential_key_ids change; else nothing.
+//                             credential_key_ids change; else nothing. A
+//                             `version` that is not a version: the live one
+//                             decides. Output restarted (bool).
 //   ec_trust_*                trust.h; every change is a read-modify-write of
 //                             the whole trust object (PUT with the resource
 //                             version; a conflict re-reads and re-applies,
@@ -40,6 +46,12 @@
 //                             ca_pems.
 //   ece_trust_relationship    POST/PUT/DELETE trust-relationships, named
 //                             "crosslink-<peer env>" (the mark); output id.
+//
+// Writes to one deployment (trust, keystore, restart) are serialized by a
+// lock per deployment, ECE trust relationships by one per environment.
+// Deleting from a deployment that no longer exists succeeds (nothing left).
+// Orphans: marked trust entries (trust.h) and "crosslink-*" relationships
+// that the request does not name; keystore entries have no mark, so none.
 //
 // Endpoints: the provider is also the EndpointResolver of its platform for
 // the Elasticsearch provider: the topology's `url` when set, else the

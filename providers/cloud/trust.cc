@@ -17,8 +17,10 @@ namespace {
 
 // The name of an accounts[] entry crosslink creates (its mark).
 constexpr char kAccountsMark[] = "crosslink";
-// Every crosslink direct[] entry is named "crosslink-<kind>-<name>".
+// Every crosslink direct[] entry is named "crosslink-<kind>-<name>", the
+// api-key CA entries (type proxy) "crosslink-rcs-<kind>-<name>".
 constexpr char kDirectPrefix[] = "crosslink-";
+constexpr char kApiKeyCaPrefix[] = "crosslink-rcs-";
 
 enum class Kind { kDirect, kApiKeyCa, kAccounts, kExternal };
 
@@ -536,9 +538,11 @@ Status PutDirect(Kind k, const std::string& name, const Value& attributes,
 
 // ------------------------------------------------------------ orphans
 
-// "crosslink-<kind>-<name>" -> (kind, name); false for other names.
-bool ParseDirectName(const std::string& name, std::string* kind, std::string* rest) {
-  const std::string prefix = kDirectPrefix;
+// "crosslink-<kind>-<name>" (api-key CA: "crosslink-rcs-<kind>-<name>") ->
+// (kind, name); false for other names.
+bool ParseDirectName(const std::string& name, bool api_key_ca, std::string* kind,
+                     std::string* rest) {
+  const std::string prefix = api_key_ca ? kApiKeyCaPrefix : kDirectPrefix;
   if (name.rfind(prefix, 0) != 0) return false;
   std::string tail = name.substr(prefix.size());
   size_t dash = tail.find('-');
@@ -686,8 +690,10 @@ std::vector<Orphan> TrustOrphans(const std::string& cluster, const Value& deploy
   for (const Value& entry : List(trust, Kind::kDirect)) {
     std::string kind_part;
     std::string name_part;
-    if (!ParseDirectName(Str(entry, "name"), &kind_part, &name_part)) continue;
     const Kind k = Str(entry, "type") == "proxy" ? Kind::kApiKeyCa : Kind::kDirect;
+    if (!ParseDirectName(Str(entry, "name"), k == Kind::kApiKeyCa, &kind_part, &name_part)) {
+      continue;
+    }
     const std::string type = k == Kind::kApiKeyCa ? "ec_trust_api_key_ca" : "ec_trust_direct";
     std::string address = type + "." + cluster + "." + kind_part + "." + name_part;
     if (known.count(address) != 0 || !seen.insert(address).second) continue;

@@ -75,7 +75,7 @@ TEST_F(EceEchTest, ApiKeyModelBothWaysWithPrivateEceProxy) {
   EXPECT_TRUE(Connected("analytics", "ops", /*api_key_model=*/true));
 
   // analytics trusts the ECE proxy root, as a trusted environment of type proxy.
-  const Value entry = DirectEntry("cloud", "analytics", "crosslink-ece-dc1");
+  const Value entry = DirectEntry("cloud", "analytics", "crosslink-rcs-ece-dc1");
   ASSERT_FALSE(entry.is_null()) << Trust("cloud", "analytics").dump();
   EXPECT_EQ(entry.value("type", ""), "proxy");
   EXPECT_FALSE(entry.value("trust_all", true));

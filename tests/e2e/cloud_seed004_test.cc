@@ -103,7 +103,7 @@ TEST_F(Seed004Test, ApiKeyModelBothWays) {
   EXPECT_TRUE(Connected("quickstart", "analytics", /*api_key_model=*/true));
 
   // The ECK CA, trusted by the deployment for the remote cluster server.
-  const Value ca_entry = DirectEntry("cloud", "analytics", "crosslink-eck-quickstart");
+  const Value ca_entry = DirectEntry("cloud", "analytics", "crosslink-rcs-eck-quickstart");
   ASSERT_FALSE(ca_entry.is_null()) << Trust("cloud", "analytics").dump();
   EXPECT_EQ(ca_entry.value("type", ""), "proxy");
   EXPECT_FALSE(ca_entry.value("trust_all", true));

@@ -12,6 +12,7 @@
 #include <functional>
 
 #include "engine/core/pki.h"
+#include "tests/providers/cloud/cloud_test_util.h"
 #include "tests/providers/contracts/cloud_api_spec.h"
 #include "tests/sandbox/e2e/sandbox_fixture.h"
 
@@ -21,28 +22,8 @@ namespace {
 using contracts::CloudContractLog;
 using contracts::NewCloudContractClient;
 
-constexpr char kConfig[] = R"(
-environments:
-  cloud: { platform: ech, region: eu-west-1, organization_id: "1053523734" }
-  dc1: { platform: ece }
-clusters:
-  analytics: { environment: cloud, version: "8.17.0" }
-  legacy: { environment: cloud, version: "8.12.0" }
-  onprem: { environment: dc1, version: "8.17.0" }
-)";
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-std::string NewCaPem(const std::string& name) {
-  pki::CertificateSpec spec;
-  spec.common_name = name;
-  spec.is_ca = true;
-  Result<pki::Identity> ca = pki::CreateCa(spec);
-  EXPECT_TRUE(ca.ok()) << ca.status().ToString();
-  return ca.ok() ? ca->LeafPem() : "";
-}
+using test_util::Contains;
+using test_util::NewCaPem;
 
 // A clock whose Sleep is recorded and may run a hook (e.g. clear a fault
 // between two attempts of the HTTP client).
@@ -61,7 +42,7 @@ class HookClock : public FakeClock {
 
 class CloudClientSandboxTest : public sandbox::e2e::SandboxTest {
  protected:
-  void SetUp() override { StartSandbox(kConfig); }
+  void SetUp() override { StartSandbox(test_util::kSandboxConfig); }
 
   void TearDown() override {
     EXPECT_TRUE(log_->violations().empty()) << log_->Summary();

@@ -112,7 +112,7 @@ Value EceDirect() {
 
 Value ApiKeyCa() {
   return With(Deployment(), {{"type", "proxy"},
-                             {"name", "crosslink-ece-dc1"},
+                             {"name", "crosslink-rcs-ece-dc1"},
                              {"trust_all", false},
                              {"certificates", Value::array({Value::array({CaB()})})}});
 }
@@ -481,7 +481,6 @@ TEST(CloudTrustTest, ApiKeyCaBecomingPublicRemovesItsEntry) {
 }
 
 TEST(CloudTrustTest, DirectAndApiKeyCaOfOnePeerAreTwoEntries) {
-  // The expansion names both "crosslink-ece-dc1".
   auto [a, stored, prior_a] = Create("ec_trust_api_key_ca", ApiKeyCa(), Value::object());
   EXPECT_FALSE(ReadTrustResource("ec_trust_direct", EceDirect(), nullptr, stored).exists);
   TrustChange d = MustApply(ChangeAction::kCreate, "ec_trust_direct", EceDirect(), nullptr, stored);
@@ -780,6 +779,7 @@ TEST(CloudTrustTest, OrphansAreMarkedEntriesNotKnown) {
   Value trust = ForeignTrust();
   Value self_ca = SelfDirect();
   self_ca["type"] = "proxy";
+  self_ca["name"] = "crosslink-rcs-self-onprem";
   self_ca.erase("additional_node_names");
   std::vector<std::pair<std::string, Value>> resources = {{"ec_trust_direct", EckDirect()},
                                                           {"ec_trust_api_key_ca", self_ca},
@@ -800,7 +800,7 @@ TEST(CloudTrustTest, OrphansAreMarkedEntriesNotKnown) {
   ASSERT_EQ(orphans.size(), 2u);
   EXPECT_EQ(orphans[0].address, "ec_trust_api_key_ca.analytics.self.onprem");
   EXPECT_EQ(orphans[0].type, "ec_trust_api_key_ca");
-  EXPECT_NE(orphans[0].description.find("crosslink-self-onprem"), std::string::npos);
+  EXPECT_NE(orphans[0].description.find("crosslink-rcs-self-onprem"), std::string::npos);
   EXPECT_NE(orphans[0].description.find("d0123456789"), std::string::npos);
   EXPECT_EQ(orphans[1].address, "ec_trust_accounts.analytics.org2");
   EXPECT_EQ(orphans[1].type, "ec_trust_accounts");
@@ -809,7 +809,7 @@ TEST(CloudTrustTest, OrphansAreMarkedEntriesNotKnown) {
     EXPECT_TRUE(o.live.managed_by_crosslink);
     EXPECT_EQ(o.live.attributes["deployment_id"], "d0123456789");
   }
-  EXPECT_EQ(orphans[0].live.attributes["name"], "crosslink-self-onprem");
+  EXPECT_EQ(orphans[0].live.attributes["name"], "crosslink-rcs-self-onprem");
   EXPECT_EQ(orphans[1].live.outputs["preexisting"], false);
 
   // Deleting them as apply does (a state entry made from the orphan).
