@@ -6,6 +6,7 @@
 #include "providers/eck/eck_provider.h"
 #include "providers/elasticsearch/elasticsearch_provider.h"
 #include "providers/pki/pki_provider.h"
+#include "providers/self/self_provider.h"
 
 namespace crosslink::cli {
 namespace {
@@ -41,8 +42,16 @@ class Builtin : public BuiltinProviders {
     set_.Add(ece_.get());
     set_.Add(elasticsearch_.get());
 
-    pki_ = providers::pki::NewPkiProvider({});
+    providers::pki::PkiProviderOptions pki_options;
+    pki_options.renew_before = options.pki_renew_before;
+    pki_ = providers::pki::NewPkiProvider(pki_options);
     set_.Add(pki_.get());
+
+    providers::self::SelfProviderOptions self_options;
+    self_options.restart_timeout = options.self_restart_timeout;
+    self_options.poll_interval = options.self_poll_interval;
+    self_ = providers::self::NewSelfProvider(std::move(self_options));
+    set_.Add(self_.get());
   }
 
   providers::ProviderSet& set() override { return set_; }
@@ -55,6 +64,7 @@ class Builtin : public BuiltinProviders {
   std::unique_ptr<providers::cloud::CloudProvider> ece_;
   std::unique_ptr<providers::Provider> elasticsearch_;
   std::unique_ptr<providers::Provider> pki_;
+  std::unique_ptr<providers::Provider> self_;
   providers::ProviderSet set_;
 };
 

@@ -8,6 +8,9 @@
 //                  Cloud API (providers/cloud)
 //   pki            certificates crosslink issues (self_rcs_certificate:
 //                  the self-managed remote cluster server's CA and PKCS#12)
+//   self           self-managed clusters' nodes: elasticsearch.yml managed
+//                  block, config/crosslink/ files, keystore, restarts and
+//                  reloads (providers/self)
 //   elasticsearch  ES REST resources on every platform; ECK clusters are
 //                  reached through the eck provider's EndpointResolver
 //                  (the <es>-es-http Service, <es>-es-elastic-user,
@@ -42,6 +45,13 @@ struct BuiltinProviderOptions {
   // for `connected`, and how often.
   std::chrono::milliseconds connection_check_timeout{std::chrono::minutes(2)};
   std::chrono::milliseconds connection_check_poll_interval{1000};
+  // self: how long a node's restart command may take and then how long
+  // apply waits for the cluster's REST API to answer again; how often it
+  // looks.
+  std::chrono::milliseconds self_restart_timeout{std::chrono::minutes(10)};
+  std::chrono::milliseconds self_poll_interval{2000};
+  // pki: a certificate (or CA) expiring within this window is renewed.
+  std::chrono::seconds pki_renew_before{std::chrono::hours(24 * 30)};
 };
 
 // Owns the providers and the ProviderSet that names them.

@@ -15,6 +15,7 @@ constexpr const char* kKeystoreDir = "keystore";
 constexpr const char* kRemoveList = "keystore-remove.txt";
 constexpr const char* kScript = "keystore.sh";
 constexpr const char* kReadme = "README.txt";
+constexpr const char* kDisableList = "disable-settings.txt";
 constexpr const char* kRestartNote = "restart required (bundle: yours)";
 
 // Holds no value: reads each from its file, on the tool's stdin.
@@ -99,6 +100,9 @@ class BundleNode : public Node {
     Result<std::map<std::string, std::string>> keystore = HashFiles(fs_, Path(kKeystoreDir));
     if (!keystore.ok()) return Fail(keystore.status(), "cannot read " + Path(kKeystoreDir));
     for (const auto& [setting, hash] : *keystore) out.keystore_names.push_back(setting);
+    Result<std::vector<std::string>> taken = ReadDisableList();
+    if (!taken.ok()) return taken.status();
+    out.taken_over = std::move(taken).value();
     return out;
   }
 
@@ -136,6 +140,15 @@ class BundleNode : public Node {
       if (yml->block()) current = yml->block()->settings;
     }
     std::optional<ManagedSettings> target = TargetSettings(change, current);
+    std::vector<std::string> take_over;
+    if (change.take_over) {
+      std::set<std::string> keys(change.take_over->begin(), change.take_over->end());
+      take_over.assign(keys.begin(), keys.end());
+    } else {
+      Result<std::vector<std::string>> taken = ReadDisableList();
+      if (!taken.ok()) return taken.status();
+      take_over = std::move(taken).value();
+    }
 
     for (const char* dir : {"", "/config", "/config/crosslink", "/keystore"}) {
       Status s = fs_.MakeDirs(dir_ + dir, 0700);
@@ -145,7 +158,7 @@ class BundleNode : public Node {
       }
     }
     FileTxn txn(fs_);
-    Status s = Stage(change, target, adds, removals, &txn);
+    Status s = Stage(change, target, take_over, adds, removals, &txn);
     if (s.ok()) s = txn.Commit();
     if (!s.ok()) {
       return Fail(
@@ -160,6 +173,13 @@ class BundleNode : public Node {
     return result;
   }
 
+  Result<TransportTls> ReadTransportTls() override {
+    return Status::FailedPrecondition(
+        Describe() +
+        ": crosslink cannot read a bundle node's transport certificates; the certificate "
+        "security model needs delivery: local for this cluster's nodes");
+  }
+
  private:
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
   std::string FilesDir() const { return dir_ + "/config/" + kFilesDir; }
@@ -171,9 +191,22 @@ class BundleNode : public Node {
         cause.retryable());
   }
 
+  // The settings the bundle asks the user to disable (disable-settings.txt).
+  Result<std::vector<std::string>> ReadDisableList() {
+    if (!fs_.Exists(Path(kDisableList))) return std::vector<std::string>();
+    Result<std::string> text = fs_.ReadFile(Path(kDisableList));
+    if (!text.ok()) return Fail(text.status(), "cannot read " + Path(kDisableList));
+    std::set<std::string> keys;
+    for (std::string line : Lines(*text)) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (!line.empty()) keys.insert(line);
+    }
+    return std::vector<std::string>(keys.begin(), keys.end());
+  }
+
   Status Stage(const NodeChange& change, const std::optional<ManagedSettings>& target,
-               const std::set<std::string>& adds, const std::set<std::string>& removals,
-               FileTxn* txn) {
+               const std::vector<std::string>& take_over, const std::set<std::string>& adds,
+               const std::set<std::string>& removals, FileTxn* txn) {
     if (target) {
       if (target->empty()) {
         CROSSLINK_RETURN_IF_ERROR(txn->StageRemove(Path(kFragment)));
@@ -201,13 +234,21 @@ class BundleNode : public Node {
     } else {
       CROSSLINK_RETURN_IF_ERROR(txn->Stage(Path(kRemoveList), remove_text, 0644));
     }
+    std::string disable_text;
+    for (const std::string& key : take_over) disable_text += key + "\n";
+    if (take_over.empty()) {
+      CROSSLINK_RETURN_IF_ERROR(txn->StageRemove(Path(kDisableList)));
+    } else {
+      CROSSLINK_RETURN_IF_ERROR(txn->Stage(Path(kDisableList), disable_text, 0644));
+    }
     CROSSLINK_RETURN_IF_ERROR(txn->Stage(Path(kScript), kScriptText, 0700));
     bool fragment = target ? !target->empty() : fs_.Exists(Path(kFragment));
-    return txn->Stage(Path(kReadme), Readme(change, fragment, adds, removals), 0644);
+    return txn->Stage(Path(kReadme), Readme(change, fragment, take_over, adds, removals), 0644);
   }
 
   // What the user does with the bundle, from its state after this Apply.
-  std::string Readme(const NodeChange& change, bool fragment, const std::set<std::string>& adds,
+  std::string Readme(const NodeChange& change, bool fragment,
+                     const std::vector<std::string>& take_over, const std::set<std::string>& adds,
                      const std::set<std::string>& removals) {
     std::set<std::string> files;
     if (fs_.Exists(FilesDir())) {
@@ -246,6 +287,22 @@ class BundleNode : public Node {
       out +=
           "remove crosslink's managed block (BEGIN/END lines and\n"
           "   everything between) from <home>/config/elasticsearch.yml.\n";
+    }
+    out += "\n" + std::to_string(step++) + ". Your own settings: ";
+    if (take_over.empty()) {
+      out += "none to change (put back any line an earlier\n   bundle asked you to remove).\n";
+    } else {
+      out +=
+          "remove or comment these lines of your elasticsearch.yml\n"
+          "   (crosslink's settings replace them; Elasticsearch refuses both). They are\n"
+          "   listed in " +
+          std::string(kDisableList) +
+          " too; put them back when crosslink "
+          "no longer lists them:\n";
+      for (const std::string& key : take_over) out += "     " + key + "\n";
+      out +=
+          "   (a key nested under its parent mapping, e.g. `truststore.path:` under\n"
+          "   `xpack.security.transport.ssl:`, is the same setting.)\n";
     }
     out +=
         "\n" + std::to_string(step++) + ". Keystore: run `./" + std::string(kScript) + " <home>`";

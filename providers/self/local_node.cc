@@ -8,6 +8,7 @@
 
 #include "providers/self/file_txn.h"
 #include "providers/self/node_internal.h"
+#include "providers/self/transport.h"
 
 namespace crosslink::providers::self::internal {
 namespace {
@@ -37,6 +38,7 @@ class LocalNode : public Node {
       out.config_exists = true;
       out.block = yml->block();
       if (out.block) out.drift = DescribeHandEdit(YmlPath(), *out.block);
+      out.taken_over = TakenOver(*yml);
     }
     Result<std::map<std::string, std::string>> files = HashFiles(fs_, FilesDir());
     if (!files.ok()) {
@@ -55,8 +57,8 @@ class LocalNode : public Node {
 
     // 1. Everything that can be checked before touching the node.
     std::optional<std::string> new_yml;
-    bool block_work =
-        change.settings || !change.set_settings.empty() || !change.unset_settings.empty();
+    bool block_work = change.settings || !change.set_settings.empty() ||
+                      !change.unset_settings.empty() || change.take_over.has_value();
     if (block_work) {
       Result<std::string> text = fs_.ReadFile(YmlPath());
       if (!text.ok()) {
@@ -66,9 +68,10 @@ class LocalNode : public Node {
       }
       Result<YmlFile> yml = YmlFile::Parse(YmlPath(), *text);
       if (!yml.ok()) return yml.status().WithContext(Describe());
-      std::optional<ManagedSettings> target =
-          TargetSettings(change, yml->block() ? yml->block()->settings : ManagedSettings());
-      Result<std::string> edited = yml->WithSettings(*target);
+      ManagedSettings current = yml->block() ? yml->block()->settings : ManagedSettings();
+      std::optional<ManagedSettings> target = TargetSettings(change, current);
+      std::vector<std::string> take_over = change.take_over ? *change.take_over : TakenOver(*yml);
+      Result<std::string> edited = yml->WithSettings(target ? *target : current, take_over);
       if (!edited.ok()) return edited.status().WithContext(Describe());
       if (*edited != *text) new_yml = std::move(edited).value();
     }
@@ -150,6 +153,28 @@ class LocalNode : public Node {
     return result;
   }
 
+  Result<TransportTls> ReadTransportTls() override {
+    Result<YmlFile> yml = LoadYml();
+    if (!yml.ok()) return yml.status();
+    std::optional<std::set<std::string>> names;  // listed once, when a password is needed
+    TransportSource source;
+    source.node = Describe();
+    source.config_dir = ConfigDir();
+    source.fs = &fs_;
+    source.secure = [&](const std::string& setting) -> Result<std::optional<Secret>> {
+      if (!names) {
+        Result<std::vector<std::string>> listed = KeystoreList();
+        if (!listed.ok()) return listed.status();
+        names.emplace(listed->begin(), listed->end());
+      }
+      if (!names->count(setting)) return std::optional<Secret>();
+      Result<Secret> value = KeystoreShow(setting);
+      if (!value.ok()) return value.status();
+      return std::optional<Secret>(std::move(value).value());
+    };
+    return internal::ReadTransportTls(*yml, source);
+  }
+
  private:
   std::string ConfigDir() const { return home_ + "/config"; }
   std::string YmlPath() const { return ConfigDir() + "/elasticsearch.yml"; }
@@ -197,6 +222,40 @@ class LocalNode : public Node {
                                         run->Summary(command.timeout) + "); " + fix);
     }
     return run;
+  }
+
+  // `elasticsearch-keystore show <setting>`: the value, kept in a Secret.
+  // Its output is never put into a message (only stderr's last line is).
+  Result<Secret> KeystoreShow(const std::string& setting) {
+    Command command;
+    command.argv = {KeystoreTool(), "show", setting};
+    command.working_dir = home_;
+    command.timeout = options_.keystore_timeout;
+    if (options_.keystore_password) command.env["KEYSTORE_PASSWORD"] = *options_.keystore_password;
+    Result<CommandResult> run = options_.runner->Run(command);
+    if (!run.ok()) {
+      if (run.status().code() == StatusCode::kNotFound) {
+        return Status::FailedPrecondition(Describe() + ": " + KeystoreTool() + " does not exist; " +
+                                          kKeystoreFix);
+      }
+      return Fail(run.status(), "cannot run `" + command.Describe() + "`", kKeystoreFix);
+    }
+    Secret value(std::move(run->out));
+    run->out.clear();
+    if (!run->ok()) {
+      CommandResult shown = *run;  // the summary from stderr only: stdout may hold the value
+      shown.out.clear();
+      std::string fix = "run it by hand to see why";
+      if (run->err.find("password") != std::string::npos) {
+        fix = "the keystore is password-protected: give crosslink its password (KEYSTORE_PASSWORD)";
+      }
+      return Status::FailedPrecondition(Describe() + ": `" + command.Describe() + "` failed (" +
+                                        shown.Summary(command.timeout) + "); " + fix);
+    }
+    std::string text = value.expose();
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    return Secret(std::move(text));
   }
 
   Result<std::vector<std::string>> KeystoreList() {

@@ -67,6 +67,15 @@ Status ValidateChange(const NodeChange& change) {
                                      "` is both set and unset by one change");
     }
   }
+  if (change.take_over) {
+    for (const std::string& key : *change.take_over) {
+      if (!ValidateSettings({{key, true}}).ok()) {
+        return Status::InvalidArgument("setting to take over `" + key +
+                                       "`: a key must be dotted parts of letters, digits, '_' "
+                                       "or '-'");
+      }
+    }
+  }
   std::set<std::string> names;
   for (const NodeFile& f : change.write_files) {
     CROSSLINK_RETURN_IF_ERROR(ValidateFileName(f.name));
@@ -125,10 +134,26 @@ Result<std::map<std::string, std::string>> HashFiles(FileSystem& fs, const std::
   return out;
 }
 
+std::vector<std::string> TakenOver(const YmlFile& yml) {
+  std::set<std::string> keys;
+  for (const OutsideSetting& o : yml.outside()) {
+    if (o.disabled) keys.insert(o.key);
+  }
+  return {keys.begin(), keys.end()};
+}
+
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
+}
+
+bool Contains(const std::vector<std::string>& list, const std::string& s) {
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+void AddUnique(std::vector<std::string>* list, const std::string& s) {
+  if (!Contains(*list, s)) list->push_back(s);
 }
 
 }  // namespace internal

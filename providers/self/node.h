@@ -33,6 +33,9 @@
 //                                     adds every keystore/<setting> (value
 //                                     from the file, on stdin) and removes
 //                                     the listed ones; it holds no secret
+//   disable-settings.txt              the user's own settings to remove or
+//                                     comment (NodeChange::take_over), one
+//                                     flat key a line; absent when none
 //   README.txt                        what to copy and run, and the restart
 // The restart is the user's: Apply reports restart "required (bundle: yours)".
 //
@@ -72,6 +75,10 @@ namespace crosslink::providers::self {
 
 // The folder of crosslink's files, relative to the node's config directory.
 inline constexpr const char* kFilesDir = "crosslink";
+// The file of kFilesDir holding the transport CAs crosslink's transport
+// trust makes the node trust (self_transport_trust); never read back as the
+// user's own trust (transport.h).
+inline constexpr const char* kTransportCaFile = "transport-ca.crt";
 
 // A file crosslink owns under config/crosslink/. The PKI provider's
 // keystore_p12 output is base64: decode it (http::Base64Decode) first.
@@ -102,6 +109,10 @@ struct NodeChange {
   std::map<std::string, Secret> keystore_add;  // setting -> value (replaces)
   std::vector<std::string> keystore_remove;    // absent is fine
   bool restart = false;                        // static settings changed
+  // The complete list of outside (user) settings of elasticsearch.yml to
+  // disable (YmlFile::WithSettings take_over); the ones disabled before and
+  // not listed are re-enabled. nullopt keeps what is disabled now.
+  std::optional<std::vector<std::string>> take_over;
 };
 
 enum class RestartOutcome {
@@ -127,6 +138,28 @@ struct NodeReadback {
   std::map<std::string, std::string> files;  // name under config/crosslink/ -> sha256 hex
   // local: `elasticsearch-keystore list`; bundle: the settings the bundle adds.
   std::vector<std::string> keystore_names;
+  // Outside settings crosslink disabled (local), or the ones the bundle
+  // asks the user to remove (bundle), sorted.
+  std::vector<std::string> taken_over;
+};
+
+// A node's own transport TLS, as the user configured it (crosslink's own
+// transport-ca.crt excluded), for the certificate security model.
+struct TransportTls {
+  // CA certificates the node's transport trusted per the user's own settings
+  // (enabled or disabled by crosslink): certificate_authorities PEM files or
+  // the truststore PKCS#12's certificates, else the keystore's CA chain.
+  // Normalised PEM, deduplicated, in order found.
+  std::vector<std::string> ca_pems;
+  // The node certificate's otherName SANs (what trust restrictions match);
+  // empty when it has none.
+  std::vector<std::string> node_names;
+  std::string common_name;  // the node certificate's subject CN
+  // Outside flat keys that configure transport trust (to take over): those
+  // present of xpack.security.transport.ssl.{certificate_authorities,
+  // truststore.path, truststore.type, truststore.password,
+  // truststore.algorithm}.
+  std::vector<std::string> trust_keys;
 };
 
 class Node {
@@ -137,6 +170,9 @@ class Node {
   virtual std::string Describe() const = 0;
   virtual Result<NodeReadback> Read() = 0;
   virtual Result<NodeApplyResult> Apply(const NodeChange& change) = 0;
+  // The node's own transport trust and certificate (local); a bundle node
+  // gives kFailedPrecondition (crosslink cannot read its files).
+  virtual Result<TransportTls> ReadTransportTls() = 0;
 };
 
 struct NodeOptions {

@@ -1,6 +1,6 @@
 #pragma once
 // Internal to providers/self: the two Node implementations (node.h) and
-// helpers they share.
+// helpers they and the provider (self_provider.cc) share.
 
 #include <memory>
 #include <string>
@@ -26,7 +26,14 @@ std::optional<ManagedSettings> TargetSettings(const NodeChange& change,
 // an absent directory is empty.
 Result<std::map<std::string, std::string>> HashFiles(FileSystem& fs, const std::string& dir);
 
+// The flat keys of the outside settings `yml` has disabled, sorted, unique.
+std::vector<std::string> TakenOver(const YmlFile& yml);
+
 // "a, b, c"
 std::string JoinNames(const std::vector<std::string>& names);
+
+bool Contains(const std::vector<std::string>& list, const std::string& s);
+// Appends `s` unless `list` has it (keeps the first-seen order).
+void AddUnique(std::vector<std::string>* list, const std::string& s);
 
 }  // namespace crosslink::providers::self::internal

@@ -87,18 +87,172 @@ Value ScalarValue(const YAML::Node& node) {
   return s;
 }
 
-// Flattens the top-level mapping `node` into dotted keys with their lines.
-void Flatten(const YAML::Node& node, const std::string& prefix, int line_offset,
-             std::vector<OutsideSetting>* out) {
+// Any YAML node as a Value: scalars as ScalarValue, sequences as arrays,
+// mappings as objects (keys as written).
+Value NodeValue(const YAML::Node& node) {
+  if (node.IsScalar()) return ScalarValue(node);
+  if (node.IsSequence()) {
+    Value out = Value::array();
+    for (const auto& item : node) out.push_back(NodeValue(item));
+    return out;
+  }
+  if (node.IsMap()) {
+    Value out = Value::object();
+    for (const auto& kv : node) {
+      out[kv.first.IsScalar() ? kv.first.Scalar() : std::string("?")] = NodeValue(kv.second);
+    }
+    return out;
+  }
+  return nullptr;
+}
+
+// A flattened setting with where its key and value start (0-based).
+struct FlatEntry {
+  OutsideSetting setting;
+  int key_column = 0;
+  int value_line = -1;  // -1: no value node position (null value)
+  int value_column = 0;
+};
+
+// Flattens the top-level mapping `node` into dotted keys with positions.
+void FlattenEntries(const YAML::Node& node, const std::string& prefix,
+                    std::vector<FlatEntry>* out) {
   for (const auto& kv : node) {
     std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
     std::string full = prefix.empty() ? key : prefix + "." + key;
     if (kv.second.IsMap()) {
-      Flatten(kv.second, full, line_offset, out);
-    } else {
-      out->push_back({full, line_offset + kv.first.Mark().line + 1});
+      FlattenEntries(kv.second, full, out);
+      continue;
+    }
+    FlatEntry e;
+    e.setting.key = full;
+    e.setting.line = kv.first.Mark().line + 1;
+    e.setting.value = NodeValue(kv.second);
+    e.key_column = kv.first.Mark().column;
+    if (!kv.second.IsNull() && !kv.second.Mark().is_null()) {
+      e.value_line = kv.second.Mark().line;
+      e.value_column = kv.second.Mark().column;
+    }
+    out->push_back(std::move(e));
+  }
+}
+
+// Flattens the top-level mapping `node` into dotted keys with their lines.
+void Flatten(const YAML::Node& node, const std::string& prefix, int line_offset,
+             std::vector<OutsideSetting>* out) {
+  std::vector<FlatEntry> entries;
+  FlattenEntries(node, prefix, &entries);
+  for (FlatEntry& e : entries) {
+    e.setting.line += line_offset;
+    out->push_back(std::move(e.setting));
+  }
+}
+
+int Indent(std::string_view line) {
+  int n = 0;
+  while (static_cast<size_t>(n) < line.size() && line[n] == ' ') ++n;
+  return n;
+}
+
+bool IsBlankOrComment(std::string_view line) {
+  std::string_view t = TrimLeft(line);
+  return t.empty() || t.front() == '#';
+}
+
+// Tracks open flow collections and quoted scalars over a value's lines, so
+// that a flow list or a quoted string spanning lines is one setting.
+struct FlowScan {
+  int depth = 0;
+  char quote = 0;  // '"' or '\'' while inside a quoted scalar
+  bool open() const { return depth > 0 || quote != 0; }
+  // `value`: the line from where the value starts. Only a value that begins
+  // with a flow collection or a quote can continue on the next lines this way.
+  void Start(std::string_view value) {
+    if (!value.empty() && std::string_view("[{\"'").find(value.front()) != std::string_view::npos) {
+      Feed(value);
     }
   }
+  void Feed(std::string_view text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      if (quote == '"') {
+        if (c == '\\')
+          ++i;
+        else if (c == '"')
+          quote = 0;
+      } else if (quote == '\'') {
+        if (c == '\'' && i + 1 < text.size() && text[i + 1] == '\'')
+          ++i;
+        else if (c == '\'')
+          quote = 0;
+      } else if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+        return;  // a comment to the end of the line
+      } else if (c == '"' || c == '\'') {
+        // Quotes open a scalar only where one can start (not inside a plain word).
+        bool can_start = (i == 0 && depth == 0) ||
+                         (depth > 0 && (i == 0 || std::string_view(" \t[{,:").find(text[i - 1]) !=
+                                                      std::string_view::npos));
+        if (can_start) {
+          quote = c;
+        }
+      } else if ((c == '[' || c == '{') && (depth > 0 || i == 0)) {
+        ++depth;
+      } else if ((c == ']' || c == '}') && depth > 0) {
+        --depth;
+      }
+    }
+  }
+};
+
+// The lines [first, last] (0-based, of `lines`) that hold `e`: its key
+// line and the lines its value continues on (deeper indented lines, block
+// sequence items at the key's indentation, a flow list or quoted scalar
+// until it closes). Comment and blank lines count only between value lines.
+// `problem` is set when the setting does not have its key line to itself.
+struct LineSpan {
+  int first = -1;
+  int last = -1;
+  std::string problem;
+};
+
+LineSpan SpanOf(const std::vector<std::string>& lines, const FlatEntry& e) {
+  LineSpan span;
+  span.first = span.last = e.setting.line - 1;
+  if (span.first < 0 || static_cast<size_t>(span.first) >= lines.size()) {
+    span.problem = "its line was not found";
+    return span;
+  }
+  const std::string& key_line = lines[span.first];
+  if (Indent(key_line) != e.key_column) {
+    span.problem = "it shares its line with other YAML (a flow mapping `{...}` or a list item)";
+    return span;
+  }
+  FlowScan scan;
+  auto start_value = [&](int line) {
+    if (e.value_line == line && static_cast<size_t>(e.value_column) < lines[line].size()) {
+      scan.Start(std::string_view(lines[line]).substr(e.value_column));
+    }
+  };
+  start_value(span.first);
+  for (size_t j = span.first + 1; j < lines.size(); ++j) {
+    std::string_view line = lines[j];
+    if (scan.open()) {
+      scan.Feed(line);
+      span.last = static_cast<int>(j);
+      continue;
+    }
+    if (IsBlankOrComment(line)) continue;
+    int indent = Indent(line);
+    std::string_view rest = line.substr(indent);
+    bool item = rest == "-" || StartsWith(rest, "- ");
+    if (indent > e.key_column || (indent == e.key_column && item)) {
+      start_value(static_cast<int>(j));
+      span.last = static_cast<int>(j);
+      continue;
+    }
+    break;
+  }
+  return span;
 }
 
 // Loads `text`; kInvalidArgument naming file:line:col on a syntax error or
@@ -117,6 +271,31 @@ Result<YAML::Node> LoadMapping(const std::string& text, const std::string& file,
                                    " is not valid YAML: " + e.msg +
                                    "; fix the file by hand, crosslink changed nothing");
   }
+}
+
+// A null (empty) outside mapping key that is a parent of a managed key,
+// e.g. `xpack.security.transport.ssl:` whose children crosslink disabled:
+// YAML gives it no value and Elasticsearch ignores it.
+bool IsEmptyParent(const OutsideSetting& o, const std::string& managed) {
+  return o.value.is_null() && managed.size() > o.key.size() && StartsWith(managed, o.key) &&
+         managed[o.key.size()] == '.';
+}
+
+// Elasticsearch refuses `<ssl>.certificate_authorities` together with
+// `<ssl>.truststore.path` for one SSL context ("cannot specify both").
+bool ExclusiveTrust(const std::string& a, const std::string& b) {
+  constexpr std::string_view kCas = ".certificate_authorities";
+  constexpr std::string_view kTruststore = ".truststore.path";
+  auto context = [](const std::string& key, std::string_view suffix) -> std::optional<std::string> {
+    if (key.size() <= suffix.size() ||
+        key.compare(key.size() - suffix.size(), suffix.size(), suffix.data(), suffix.size()) != 0) {
+      return std::nullopt;
+    }
+    return key.substr(0, key.size() - suffix.size());
+  };
+  auto a_cas = context(a, kCas), a_ts = context(a, kTruststore);
+  auto b_cas = context(b, kCas), b_ts = context(b, kTruststore);
+  return (a_cas && b_ts && *a_cas == *b_ts) || (a_ts && b_cas && *a_ts == *b_cas);
 }
 
 bool Overlaps(const std::string& a, const std::string& b) {
@@ -320,7 +499,58 @@ Result<YmlFile> YmlFile::Parse(std::string file, std::string text) {
   Result<YAML::Node> outside =
       LoadMapping(outside_text, y.file_, 0, "the file outside crosslink's block");
   if (!outside.ok()) return outside.status();
-  if (outside->IsMap()) Flatten(*outside, "", 0, &y.outside_);
+
+  // Outside settings: the enabled ones as the file reads, then the ones
+  // crosslink disabled, read from the lines with the prefix removed.
+  auto in_block = [&](size_t i) { return begin && i >= *begin && i <= *end; };
+  std::vector<std::string> view, enabled_view;
+  bool any_disabled = false;
+  for (size_t i = 0; i < y.lines_.size(); ++i) {
+    std::string content = in_block(i) ? std::string() : y.lines_[i].content;
+    enabled_view.push_back(content);
+    if (StartsWith(content, kDisabledPrefix)) {
+      content.erase(0, kDisabledPrefix.size());
+      any_disabled = true;
+    }
+    view.push_back(std::move(content));
+  }
+  std::vector<std::pair<FlatEntry, LineSpan>> found;
+  if (outside->IsMap()) {
+    std::vector<FlatEntry> entries;
+    FlattenEntries(*outside, "", &entries);
+    for (FlatEntry& e : entries) {
+      LineSpan span = SpanOf(enabled_view, e);
+      found.emplace_back(std::move(e), std::move(span));
+    }
+  }
+  if (any_disabled) {
+    std::string text;
+    for (const std::string& line : view) text += line + "\n";
+    Result<YAML::Node> reenabled =
+        LoadMapping(text, y.file_, 0, "the file with the lines crosslink disabled re-enabled");
+    if (!reenabled.ok()) {
+      return Status::InvalidArgument(
+          reenabled.status().message() + " (lines starting with `" + std::string(kDisabledPrefix) +
+          "` were disabled by crosslink; remove the prefix from exactly the lines it was "
+          "added to, or delete those lines)");
+    }
+    std::vector<FlatEntry> entries;
+    if (reenabled->IsMap()) FlattenEntries(*reenabled, "", &entries);
+    for (FlatEntry& e : entries) {
+      size_t line = static_cast<size_t>(e.setting.line - 1);
+      if (line >= y.lines_.size() || !StartsWith(enabled_view[line], kDisabledPrefix)) continue;
+      e.setting.disabled = true;
+      LineSpan span = SpanOf(view, e);
+      found.emplace_back(std::move(e), std::move(span));
+    }
+  }
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.first.setting.line < b.first.setting.line;
+  });
+  for (auto& [entry, span] : found) {
+    y.outside_.push_back(std::move(entry.setting));
+    y.spans_.push_back({span.first, span.last, std::move(span.problem)});
+  }
   // And the file as Elasticsearch reads it.
   Result<YAML::Node> whole = LoadMapping(y.text_, y.file_, 0, "the file");
   if (!whole.ok()) return whole.status();
@@ -340,12 +570,19 @@ std::string YmlFile::FileEol() const {
   return "\n";
 }
 
-std::string YmlFile::WithoutBlock() const {
-  if (!block_) return text_;
+std::string YmlFile::RemoveBlock(const std::vector<std::string>* contents) const {
+  auto join = [&](size_t from, size_t to) {
+    std::string out;
+    for (size_t i = from; i < to && i < lines_.size(); ++i) {
+      out += (contents ? (*contents)[i] : lines_[i].content) + lines_[i].eol;
+    }
+    return out;
+  };
+  if (!block_) return join(0, lines_.size());
   size_t begin = static_cast<size_t>(block_->begin_line - 1);
   size_t end = static_cast<size_t>(block_->end_line - 1);
-  std::string prefix = Join(0, begin);
-  std::string suffix = Join(end + 1, lines_.size());
+  std::string prefix = join(0, begin);
+  std::string suffix = join(end + 1, lines_.size());
   if (block_->eol_added && suffix.empty() && begin > 0) {
     const std::string& eol = lines_[begin - 1].eol;
     prefix.resize(prefix.size() - eol.size());
@@ -353,11 +590,38 @@ std::string YmlFile::WithoutBlock() const {
   return prefix + suffix;
 }
 
+std::string YmlFile::WithoutBlock() const {
+  std::vector<std::string> contents;
+  for (const Line& line : lines_) {
+    std::string content = line.content;
+    if (StartsWith(content, kDisabledPrefix)) content.erase(0, kDisabledPrefix.size());
+    contents.push_back(std::move(content));
+  }
+  if (block_) {  // the block's own lines stay as they are (they are cut anyway)
+    for (int i = block_->begin_line - 1; i < block_->end_line; ++i) {
+      contents[i] = lines_[i].content;
+    }
+  }
+  return RemoveBlock(&contents);
+}
+
 std::vector<std::string> YmlFile::Conflicts(const ManagedSettings& settings) const {
   std::vector<std::string> out;
   for (const OutsideSetting& o : outside_) {
+    if (o.disabled) continue;
     for (const auto& [key, value] : settings) {
-      if (!Overlaps(o.key, key)) continue;
+      if (ExclusiveTrust(o.key, key)) {
+        out.push_back(
+            file_ + ":" + std::to_string(o.line) + ": `" + o.key +
+            "` is set outside crosslink's managed block, and crosslink sets `" + key +
+            "` there; Elasticsearch refuses both in one SSL configuration. Remove it "
+            "from line " +
+            std::to_string(o.line) +
+            " and have crosslink trust the CAs it trusted (the transport trust of the "
+            "certificate model does this by itself: apply again)");
+        continue;
+      }
+      if (!Overlaps(o.key, key) || IsEmptyParent(o, key)) continue;
       out.push_back(file_ + ":" + std::to_string(o.line) + ": `" + o.key +
                     "` is set outside crosslink's managed block, and crosslink manages `" + key +
                     "` there; Elasticsearch refuses a setting given twice. Remove it from line " +
@@ -368,9 +632,54 @@ std::vector<std::string> YmlFile::Conflicts(const ManagedSettings& settings) con
   return out;
 }
 
-Result<std::string> YmlFile::WithSettings(const ManagedSettings& settings) const {
+Result<std::string> YmlFile::WithTakeOver(const std::vector<std::string>& take_over) const {
+  std::set<std::string> wanted(take_over.begin(), take_over.end());
+  std::vector<std::string> contents;
+  for (const Line& line : lines_) contents.push_back(line.content);
+  for (size_t i = 0; i < outside_.size(); ++i) {
+    const OutsideSetting& o = outside_[i];
+    const Span& span = spans_[i];
+    bool want = wanted.count(o.key) > 0;
+    if (o.disabled == want) continue;
+    if (!span.problem.empty()) {
+      return Status::FailedPrecondition(file_ + ":" + std::to_string(o.line) + ": crosslink must " +
+                                        (want ? "disable" : "re-enable") + " `" + o.key +
+                                        "`, but " + span.problem + "; write it as `" + o.key +
+                                        ": <value>` (or nested under its parent key) on lines of "
+                                        "its own, then apply again");
+    }
+    for (int l = span.first; l <= span.last; ++l) {
+      std::string& line = contents[l];
+      if (want) {
+        line = std::string(kDisabledPrefix) + line;
+      } else if (StartsWith(line, kDisabledPrefix)) {
+        line.erase(0, kDisabledPrefix.size());
+      }
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < lines_.size(); ++i) out += contents[i] + lines_[i].eol;
+  return out;
+}
+
+Result<std::string> YmlFile::WithSettings(const ManagedSettings& settings,
+                                          const std::vector<std::string>& take_over) const {
   CROSSLINK_RETURN_IF_ERROR(ValidateSettings(settings).WithContext(file_));
-  if (settings.empty()) return WithoutBlock();
+  if (settings.empty() && take_over.empty()) return WithoutBlock();
+  Result<std::string> taken = WithTakeOver(take_over);
+  if (!taken.ok()) return taken.status();
+  if (*taken == text_) return WithBlock(settings, take_over);
+  Result<YmlFile> reparsed = Parse(file_, *taken);
+  if (!reparsed.ok()) {
+    return Status::Internal("disabling or re-enabling settings of " + file_ +
+                            " would leave it invalid (" + reparsed.status().message() +
+                            "); nothing was written");
+  }
+  return reparsed->WithBlock(settings, take_over);
+}
+
+Result<std::string> YmlFile::WithBlock(const ManagedSettings& settings,
+                                       const std::vector<std::string>& take_over) const {
   std::vector<std::string> conflicts = Conflicts(settings);
   if (!conflicts.empty()) {
     std::string message = conflicts.front();
@@ -378,7 +687,9 @@ Result<std::string> YmlFile::WithSettings(const ManagedSettings& settings) const
     return Status::FailedPrecondition(message);
   }
   std::string out;
-  if (block_) {
+  if (settings.empty()) {
+    out = RemoveBlock();
+  } else if (block_) {
     size_t begin = static_cast<size_t>(block_->begin_line - 1);
     size_t end = static_cast<size_t>(block_->end_line - 1);
     std::string eol = lines_[begin].eol.empty() ? FileEol() : lines_[begin].eol;
@@ -390,7 +701,8 @@ Result<std::string> YmlFile::WithSettings(const ManagedSettings& settings) const
     bool needs_eol = !text_.empty() && lines_.back().eol.empty();
     out = text_ + (needs_eol ? eol : "") + RenderBlock(settings, eol, needs_eol);
   }
-  // The result must still be one YAML mapping with every managed key once.
+  // The result must still be one YAML mapping with every managed key once
+  // and no taken-over key left (unless crosslink manages it itself).
   Result<YmlFile> check = Parse(file_, out);
   if (!check.ok()) {
     return Status::Internal("the edited " + file_ + " would not be valid YAML (" +
@@ -409,6 +721,12 @@ Result<std::string> YmlFile::WithSettings(const ManagedSettings& settings) const
     if (counts[key] != 1) {
       return Status::Internal("the edited " + file_ + " would set `" + key + "` " +
                               std::to_string(counts[key]) + " times; nothing was written");
+    }
+  }
+  for (const std::string& key : take_over) {
+    if (!settings.count(key) && counts[key] != 0) {
+      return Status::Internal("the edited " + file_ + " would still set `" + key +
+                              "`, which crosslink takes over; nothing was written");
     }
   }
   return out;

@@ -36,7 +36,21 @@
 //     that sets a key twice;
 //   - (WithSettings) a managed key also set outside the block, flat or
 //     nested (`a.b: 1` or `a:\n  b: 1`), or a prefix/extension of one: ES
-//     would refuse the duplicate, or the user's value would fight ours.
+//     would refuse the duplicate, or the user's value would fight ours
+//     (kFailedPrecondition). An empty parent mapping (`a:` with nothing
+//     under it) is no clash.
+//   - (WithSettings) a setting to take over that shares its line with other
+//     YAML (`a: {b: 1, c: 2}`): kFailedPrecondition naming it.
+//
+// Take-over: a user setting outside the block that crosslink must replace
+// (e.g. transport.ssl.truststore.path, which Elasticsearch refuses next to
+// certificate_authorities) is disabled by prefixing each of its lines (the
+// key line, and the value's continuation lines: block sequence items, flow
+// lists or quoted scalars spanning lines, deeper indented lines) with
+// kDisabledPrefix. Only the setting's own lines: `a:\n  b: 1\n  c: 2` with
+// a.b taken over keeps `a:` and `  c: 2`. Re-enabling removes the prefix:
+// the original bytes come back. A line whose prefix was removed by hand is
+// an enabled setting again (a conflict again, until the next take-over).
 //
 // Thread-safety: YmlFile is an immutable value.
 
@@ -54,6 +68,9 @@ namespace crosslink::providers::self {
 inline constexpr std::string_view kBlockBegin =
     "# BEGIN crosslink managed block \xE2\x80\x94 do not edit (crosslink.elastic.co)";
 inline constexpr std::string_view kBlockEnd = "# END crosslink managed block";
+// Prefix of each line of a setting outside the block that crosslink took
+// over (disabled, reversibly): removing it gives the original line back.
+inline constexpr std::string_view kDisabledPrefix = "#crosslink-disabled# ";
 
 // Settings crosslink manages in one file: flat key -> string, boolean,
 // number, or array of those. std::map keeps the block's stable order.
@@ -84,7 +101,10 @@ struct ManagedBlock {
 // A setting set outside the block (flattened: `a:\n  b: 1` is "a.b").
 struct OutsideSetting {
   std::string key;
-  int line = 0;  // 1-based line of the innermost key
+  int line = 0;           // 1-based line of the innermost key
+  Value value;            // the parsed YAML value: scalar (string/bool/number/null),
+                          // sequence as array, mapping as object
+  bool disabled = false;  // its lines carry kDisabledPrefix (taken over)
 };
 
 class YmlFile {
@@ -95,16 +115,25 @@ class YmlFile {
   const std::string& file() const { return file_; }
   const std::string& text() const { return text_; }
   const std::optional<ManagedBlock>& block() const { return block_; }
+  // Settings outside the block, by line: the enabled ones and the ones
+  // crosslink disabled (parsed from their lines without the prefix).
   const std::vector<OutsideSetting>& outside() const { return outside_; }
 
   // The file's bytes with the block holding exactly `settings` (validated;
   // see the conflict rule above). An empty `settings` removes the block.
   // The result is checked to parse as YAML with every managed key set once.
-  Result<std::string> WithSettings(const ManagedSettings& settings) const;
-  // The file's bytes without the block: the original bytes when crosslink
-  // added the block and nothing outside it changed since.
+  // `take_over`: flat keys of outside settings to disable (every line of
+  // the setting gets kDisabledPrefix); disabled settings not listed are
+  // re-enabled (exact bytes back). Conflicts ignore disabled settings.
+  Result<std::string> WithSettings(const ManagedSettings& settings,
+                                   const std::vector<std::string>& take_over = {}) const;
+  // The file's bytes without the block and with every disabled line
+  // re-enabled: the original bytes when crosslink added the block and
+  // nothing outside it changed since.
   std::string WithoutBlock() const;
-  // Managed keys also set outside the block: one message per clash,
+  // Managed keys also set (enabled) outside the block, and outside
+  // `<ssl>.truststore.path` against a managed `<ssl>.certificate_authorities`
+  // (or the reverse): one message per clash,
   // "<file>:<line>: `<outside key>` is set outside ...: <fix>".
   std::vector<std::string> Conflicts(const ManagedSettings& settings) const;
 
@@ -116,12 +145,28 @@ class YmlFile {
   YmlFile() = default;
   std::string Join(size_t from, size_t to) const;  // lines [from, to) with their endings
   std::string FileEol() const;
+  // The bytes with the block cut out; `contents` replaces the lines' text
+  // (same count) when given.
+  std::string RemoveBlock(const std::vector<std::string>* contents = nullptr) const;
+  // The bytes with exactly the settings of `take_over` disabled.
+  Result<std::string> WithTakeOver(const std::vector<std::string>& take_over) const;
+  // WithSettings on a file whose take-over is done already.
+  Result<std::string> WithBlock(const ManagedSettings& settings,
+                                const std::vector<std::string>& take_over) const;
 
   std::string file_;
   std::string text_;
   std::vector<Line> lines_;
   std::optional<ManagedBlock> block_;
   std::vector<OutsideSetting> outside_;
+  // Parallel to outside_: the 0-based lines [first, last] of each setting,
+  // or why its lines cannot be told apart from others'.
+  struct Span {
+    int first = -1;
+    int last = -1;
+    std::string problem;
+  };
+  std::vector<Span> spans_;
 };
 
 // Keys whose values differ between `actual` and `expected` (set in only one,

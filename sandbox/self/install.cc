@@ -90,6 +90,7 @@ class NodeReader {
     if (it == keystore_.end()) return std::nullopt;
     return it->second;
   }
+  bool Has(const std::string& key) const { return settings_.count(key) > 0; }
   const FlatSettings& settings() const { return settings_; }
   const std::map<std::string, Secret>& keystore() const { return keystore_; }
 
@@ -164,6 +165,19 @@ class NodeReader {
           ".certificate]");
     }
     return id;
+  }
+
+  // ES's SslConfigurationLoader.buildTrustConfig: a context trusts either
+  // PEM certificate_authorities or a truststore, never both (an empty list
+  // still counts as set).
+  Status ExclusiveTrust(const std::string& prefix) const {
+    const std::string cas = prefix + ".certificate_authorities";
+    const std::string truststore = prefix + ".truststore.path";
+    if (Has(cas) && Has(truststore)) {
+      return Status::FailedPrecondition("failed to load SSL configuration [" + prefix + "] - cannot specify both [" +
+                                        cas + "] and [" + truststore + "]");
+    }
+    return Status::Ok();
   }
 
   // PEM CA files of `<prefix>.certificate_authorities`.
@@ -328,6 +342,9 @@ Result<NodeStartConfig> ReadNodeConfig(const std::string& home) {
   }
 
   NodeReader r(home, std::move(settings).value(), keystore);
+  for (const char* prefix : {kHttpSsl, kTransportSsl, kRcsSsl, kRcsClientSsl}) {
+    CROSSLINK_RETURN_IF_ERROR(r.ExclusiveTrust(prefix));
+  }
   NodeStartConfig out;
   out.cluster_name = r.Get("cluster.name").value_or("elasticsearch");
   out.node_name = r.Get("node.name").value_or("node-0");

@@ -1,7 +1,8 @@
 #pragma once
 // End-to-end scenarios of the shipped `crosslink` against the in-process
 // sandbox: the real CLI (cli::RunCli) with exactly the shipped providers
-// (cli::NewBuiltinProviders, only the timeouts shortened), the real disk
+// (cli::NewBuiltinProviders, only the timeouts shortened, or what a test sets
+// in tune_providers_), the real disk
 // (topology, state file encrypted with CROSSLINK_STATE_KEY, plan files, all in
 // the sandbox's temporary directory) and the real clock, talking over HTTPS/TLS to the simulated
 // Kubernetes API, ECK operator and Elasticsearch clusters.
@@ -106,6 +107,9 @@ class CrosslinkTest : public sandbox::e2e::SandboxTest {
     options.cloud_poll_interval = std::chrono::milliseconds(20);
     options.connection_check_timeout = std::chrono::seconds(10);
     options.connection_check_poll_interval = std::chrono::milliseconds(50);
+    options.self_restart_timeout = std::chrono::seconds(20);
+    options.self_poll_interval = std::chrono::milliseconds(20);
+    if (tune_providers_) tune_providers_(options);
     auto providers = cli::NewBuiltinProviders(options);
     auto fs = NewPosixFileSystem();
     std::istringstream in;
@@ -305,6 +309,9 @@ class CrosslinkTest : public sandbox::e2e::SandboxTest {
     EXPECT_THAT(Leaks(), ::testing::IsEmpty());
   }
 
+  // Set by a test to change the provider options of the runs that follow
+  // (after the shortened timeouts above); reset it to go back.
+  std::function<void(cli::BuiltinProviderOptions&)> tune_providers_;
   std::map<std::string, std::string> env_vars_ = {{"CROSSLINK_STATE_KEY", kStatePassphrase},
                                                   {"NO_COLOR", "1"}};
   std::string transcript_;

@@ -194,6 +194,145 @@ TEST_F(SelfNodeSandboxTest, BundleKeystoreScriptFillsTheNodeKeystore) {
   EXPECT_FALSE(ks->Has("cluster.remote.logs.credentials"));
 }
 
+// ReadTransportTls against the auto-configured install: the user's own
+// trust (certs/transport.p12 as truststore, passwords from the keystore
+// through `elasticsearch-keystore show`) and node certificate.
+constexpr const char* kTruststorePath = "xpack.security.transport.ssl.truststore.path";
+
+std::vector<std::string> Pems(const std::string& text) {
+  std::vector<std::string> out;
+  for (const std::string& pem : pki::SplitPemCertificates(text)) {
+    auto info = pki::InspectCertificate(pem);
+    out.push_back(info.ok() ? info->sha256_fingerprint : "unreadable");
+  }
+  return out;
+}
+
+std::vector<std::string> Fingerprints(const std::vector<std::string>& pems) {
+  std::string joined;
+  for (const std::string& p : pems) joined += p;
+  return Pems(joined);
+}
+
+// Every secret value of the install's keystore (the PKCS#12 passwords).
+std::vector<std::string> KeystoreSecrets(const std::string& home) {
+  std::vector<std::string> out;
+  auto ks = sandbox::self::Keystore::Load(sandbox::self::KeystorePath(home), Secret());
+  EXPECT_TRUE(ks.ok());
+  if (!ks.ok()) return out;
+  for (const auto& [k, v] : ks->entries()) {
+    if (k != "keystore.seed") out.push_back(v.expose());
+  }
+  return out;
+}
+
+TEST_F(SelfNodeSandboxTest, ReadsTheUsersTransportTrustAndCertificate) {
+  auto node = Local();
+  Result<TransportTls> tls = node->ReadTransportTls();
+  ASSERT_TRUE(tls.ok()) << tls.status().ToString();
+  const std::string ca = sandbox::e2e::ReadText(home_ + "/config/certs/transport_ca.crt");
+  ASSERT_FALSE(ca.empty());
+  EXPECT_EQ(tls->ca_pems, std::vector<std::string>{ca});
+  EXPECT_EQ(tls->node_names, std::vector<std::string>{"node-0.onprem.self.localhost"});
+  EXPECT_EQ(tls->common_name, "node-0");
+  EXPECT_THAT(tls->trust_keys, ::testing::Contains(kTruststorePath));
+  EXPECT_THAT(tls->trust_keys,
+              Not(::testing::Contains("xpack.security.transport.ssl.certificate_authorities")));
+}
+
+TEST_F(SelfNodeSandboxTest, TakeOverOfTheTrustKeepsTheSameOwnCasAndDestroyRestoresTheBytes) {
+  auto node = Local();
+  Result<TransportTls> before = node->ReadTransportTls();
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  pki::CertificateSpec peer_spec;
+  peer_spec.common_name = "peer transport CA";
+  auto peer = pki::CreateCa(peer_spec);
+  ASSERT_TRUE(peer.ok());
+  std::string bundle;
+  for (const std::string& pem : before->ca_pems) bundle += pem;
+  bundle += peer->LeafPem();
+
+  NodeChange c;
+  c.set_settings = {{"xpack.security.transport.ssl.certificate_authorities",
+                     Value::array({"crosslink/transport-ca.crt"})}};
+  c.write_files = {NodeFile::Public("transport-ca.crt", bundle)};
+  c.take_over = before->trust_keys;
+  c.restart = true;
+  Result<NodeApplyResult> r = node->Apply(c);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->restart, RestartOutcome::kDone);
+  Value cluster = Inspect();
+  EXPECT_TRUE(cluster["nodes"]["node-0"]["running"].get<bool>()) << cluster.dump();
+  std::string yml = sandbox::e2e::ReadText(home_ + "/config/elasticsearch.yml");
+  EXPECT_THAT(yml, HasSubstr("#crosslink-disabled#   truststore.path: certs/transport.p12\n"));
+  Result<NodeReadback> back = node->Read();
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->taken_over, before->trust_keys);
+
+  // The user's own trust reads the same: the disabled lines, not crosslink's file.
+  Result<TransportTls> after = node->ReadTransportTls();
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->ca_pems, before->ca_pems);
+  EXPECT_EQ(after->trust_keys, before->trust_keys);
+  EXPECT_EQ(after->node_names, before->node_names);
+  EXPECT_EQ(Fingerprints(after->ca_pems).size(), 1u);
+
+  NodeChange undo;
+  undo.unset_settings = {"xpack.security.transport.ssl.certificate_authorities"};
+  undo.remove_files = {"transport-ca.crt"};
+  undo.take_over = std::vector<std::string>{};
+  undo.restart = true;
+  r = node->Apply(undo);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(sandbox::e2e::ReadText(home_ + "/config/elasticsearch.yml"), original_yml_);
+  EXPECT_TRUE(Inspect()["nodes"]["node-0"]["running"].get<bool>());
+}
+
+TEST_F(SelfNodeSandboxTest, TransportTlsNotConfiguredIsAClearError) {
+  std::string yml = original_yml_;
+  for (const char* line : {"  keystore.path: certs/transport.p12\n",
+                           "  truststore.path: certs/transport.p12\n"}) {
+    size_t at = yml.find(line);
+    ASSERT_NE(at, std::string::npos);
+    yml.erase(at, std::string(line).size());
+  }
+  ASSERT_TRUE(fs_->WriteFileAtomic(home_ + "/config/elasticsearch.yml", yml, 0660).ok());
+  Result<TransportTls> tls = Local()->ReadTransportTls();
+  ASSERT_FALSE(tls.ok());
+  EXPECT_EQ(tls.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(tls.status().message(), HasSubstr("node node-0 (local " + home_ + "): transport "
+                                                "TLS is not configured in " + home_ +
+                                                "/config/elasticsearch.yml"));
+  EXPECT_THAT(tls.status().message(), HasSubstr("xpack.security.transport.ssl.keystore.path"));
+}
+
+TEST_F(SelfNodeSandboxTest, UnreadableKeystoreNamesTheFileAndTheKeystoreSetting) {
+  // http.p12 has another password than the one under the transport setting.
+  std::string yml = original_yml_;
+  const std::string line = "  keystore.path: certs/transport.p12\n";
+  size_t at = yml.find(line);
+  ASSERT_NE(at, std::string::npos);
+  yml.replace(at, line.size(), "  keystore.path: certs/http.p12\n");
+  ASSERT_TRUE(fs_->WriteFileAtomic(home_ + "/config/elasticsearch.yml", yml, 0660).ok());
+  Result<TransportTls> tls = Local()->ReadTransportTls();
+  ASSERT_FALSE(tls.ok());
+  const std::string& m = tls.status().message();
+  EXPECT_THAT(m, HasSubstr("node node-0"));
+  EXPECT_THAT(m, HasSubstr(home_ + "/config/certs/http.p12"));
+  EXPECT_THAT(m, HasSubstr("xpack.security.transport.ssl.keystore.secure_password"));
+  for (const std::string& secret : KeystoreSecrets(home_)) {
+    EXPECT_THAT(m, Not(HasSubstr(secret)));
+  }
+
+  // A damaged truststore file.
+  ASSERT_TRUE(fs_->WriteFileAtomic(home_ + "/config/elasticsearch.yml", original_yml_, 0660).ok());
+  ASSERT_TRUE(fs_->WriteFileAtomic(home_ + "/config/certs/transport.p12", "not a p12", 0660).ok());
+  tls = Local()->ReadTransportTls();
+  ASSERT_FALSE(tls.ok());
+  EXPECT_THAT(tls.status().message(), HasSubstr(home_ + "/config/certs/transport.p12"));
+  EXPECT_THAT(tls.status().message(), HasSubstr("not a PKCS#12"));
+}
+
 }  // namespace
 }  // namespace crosslink::providers::self
 

@@ -493,5 +493,123 @@ TEST_F(NodeTest, MergedChangesShareOneBlock) {
   EXPECT_FALSE(mem_.Exists("/out/es2/elasticsearch.crosslink.yml"));
 }
 
+// Take-over of the user's own transport trust (issue #6, contract of
+// session 5): the disabled lines are part of the all-or-nothing write.
+const std::string kTrustYml =
+    "cluster.name: onprem\r\n"
+    "xpack.security.transport.ssl:\r\n"
+    "  enabled: true\r\n"
+    "  keystore.path: certs/transport.p12\r\n"
+    "  truststore.path: certs/transport.p12\r\n"
+    "node.name: es1\r\n";
+constexpr const char* kTruststoreKey = "xpack.security.transport.ssl.truststore.path";
+
+NodeChange TrustChange() {
+  NodeChange c;
+  c.set_settings = {{"xpack.security.transport.ssl.certificate_authorities",
+                     Value::array({"crosslink/transport-ca.crt"})}};
+  c.write_files = {NodeFile::Public("transport-ca.crt", "-----BEGIN CERTIFICATE-----\nMIIC\n")};
+  c.take_over = std::vector<std::string>{kTruststoreKey};
+  c.restart = true;
+  return c;
+}
+
+TEST_F(NodeTest, LocalTakeOverDisablesTheUsersTrustAndDestroyReEnablesIt) {
+  mem_.SetFile(kYml, kTrustYml, 0660);
+  auto node = Local();
+  // Without the take-over Elasticsearch would refuse both: a conflict.
+  NodeChange plain = TrustChange();
+  plain.take_over.reset();
+  Result<NodeApplyResult> refused = node->Apply(plain);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("refuses both"));
+  EXPECT_EQ(*mem_.Get(kYml), kTrustYml);
+
+  Result<NodeApplyResult> r = node->Apply(TrustChange());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::string yml = *mem_.Get(kYml);
+  EXPECT_THAT(yml,
+              HasSubstr("\r\n#crosslink-disabled#   truststore.path: certs/transport.p12\r\n"));
+  Result<NodeReadback> back = node->Read();
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->taken_over, std::vector<std::string>{kTruststoreKey});
+
+  // A later change without take_over keeps it disabled.
+  NodeChange other;
+  other.set_settings = {{"remote_cluster_server.enabled", true}};
+  ASSERT_TRUE(node->Apply(other).ok());
+  EXPECT_THAT(*mem_.Get(kYml), HasSubstr("#crosslink-disabled#   truststore.path"));
+
+  // Destroy: block gone, the user's line back, byte for byte.
+  NodeChange undo;
+  undo.settings = ManagedSettings{};
+  undo.remove_files = {"transport-ca.crt"};
+  undo.take_over = std::vector<std::string>{};
+  undo.restart = true;
+  ASSERT_TRUE(node->Apply(undo).ok());
+  EXPECT_EQ(*mem_.Get(kYml), kTrustYml);
+  back = node->Read();
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->taken_over.empty());
+}
+
+TEST_F(NodeTest, FailedRestartRestoresTheDisabledLinesToo) {
+  mem_.SetFile(kYml, kTrustYml, 0660);
+  auto before = Snapshot();
+  runner_.restart_exit = 1;
+  runner_.fail_restart_once = true;
+  Result<NodeApplyResult> r = Local()->Apply(TrustChange());
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("the node's files were restored"));
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(NodeTest, InvalidTakeOverKeyIsRefused) {
+  NodeChange c;
+  c.take_over = std::vector<std::string>{"bad key!"};
+  Result<NodeApplyResult> r = Local()->Apply(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("setting to take over `bad key!`"));
+}
+
+TEST_F(NodeTest, BundleListsTheSettingsToDisable) {
+  auto node = Bundle();
+  NodeChange c = TrustChange();
+  ASSERT_TRUE(node->Apply(c).ok());
+  EXPECT_EQ(*mem_.Get("/out/es2/disable-settings.txt"), std::string(kTruststoreKey) + "\n");
+  std::string readme = *mem_.Get("/out/es2/README.txt");
+  EXPECT_THAT(readme, HasSubstr("remove or comment these lines of your elasticsearch.yml"));
+  EXPECT_THAT(readme, HasSubstr("     " + std::string(kTruststoreKey) + "\n"));
+  Result<NodeReadback> back = node->Read();
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->taken_over, std::vector<std::string>{kTruststoreKey});
+
+  // nullopt keeps the list; an empty list removes it.
+  NodeChange other;
+  other.set_settings = {{"remote_cluster_server.enabled", true}};
+  ASSERT_TRUE(node->Apply(other).ok());
+  EXPECT_TRUE(mem_.Get("/out/es2/disable-settings.txt").has_value());
+  NodeChange undo;
+  undo.settings = ManagedSettings{};
+  undo.take_over = std::vector<std::string>{};
+  ASSERT_TRUE(node->Apply(undo).ok());
+  EXPECT_FALSE(mem_.Get("/out/es2/disable-settings.txt").has_value());
+  EXPECT_THAT(*mem_.Get("/out/es2/README.txt"), HasSubstr("none to change"));
+  back = node->Read();
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->taken_over.empty());
+}
+
+TEST_F(NodeTest, BundleCannotReadTransportTls) {
+  Result<TransportTls> tls = Bundle()->ReadTransportTls();
+  ASSERT_FALSE(tls.ok());
+  EXPECT_EQ(tls.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(tls.status().message(),
+            "node es2 (bundle /out/es2): crosslink cannot read a bundle node's transport "
+            "certificates; the certificate security model needs delivery: local for this "
+            "cluster's nodes");
+}
+
 }  // namespace
 }  // namespace crosslink::providers::self

@@ -109,6 +109,50 @@ TEST_F(InstallTest, MissingCaFileFailsTheStart) {
                         "/config/missing.crt] because the file does not exist"));
 }
 
+// Real ES (SslConfigurationLoader.buildTrustConfig) refuses a context that
+// sets both trust sources; the auto-configured install sets truststore.path
+// in a nested mapping, so a flat certificate_authorities line must fail.
+TEST_F(InstallTest, CertificateAuthoritiesWithTruststoreFailsTheStart) {
+  WriteText(home_ + "/config/extra-ca.crt", http_ca_.chain_pem);
+  AppendYml("xpack.security.transport.ssl.certificate_authorities: [\"extra-ca.crt\"]\n");
+  auto start = ReadNodeConfig(home_);
+  ASSERT_FALSE(start.ok());
+  EXPECT_THAT(start.status().message(),
+              HasSubstr("cannot specify both [xpack.security.transport.ssl.certificate_authorities] and "
+                        "[xpack.security.transport.ssl.truststore.path]"));
+}
+
+TEST_F(InstallTest, BothTrustSourcesAreRefusedForEveryPrefix) {
+  for (const std::string prefix :
+       {"xpack.security.http.ssl", "xpack.security.remote_cluster_server.ssl",
+        "xpack.security.remote_cluster_client.ssl"}) {
+    SCOPED_TRACE(prefix);
+    const std::string before = ReadText(home_ + "/config/elasticsearch.yml");
+    AppendYml(prefix + ".certificate_authorities: []\n" + prefix + ".truststore.path: certs/transport.p12\n");
+    auto start = ReadNodeConfig(home_);
+    ASSERT_FALSE(start.ok());
+    EXPECT_THAT(start.status().message(), HasSubstr("cannot specify both [" + prefix +
+                                                    ".certificate_authorities] and [" + prefix +
+                                                    ".truststore.path]"));
+    WriteText(home_ + "/config/elasticsearch.yml", before);
+  }
+}
+
+TEST_F(InstallTest, CertificateAuthoritiesReplacingTheTruststoreStarts) {
+  // What crosslink's take-over does: the truststore line disabled (commented),
+  // the CAs from one PEM file.
+  std::string yml = ReadText(home_ + "/config/elasticsearch.yml");
+  const std::string line = "  truststore.path: certs/transport.p12\n";
+  ASSERT_NE(yml.find(line), std::string::npos);
+  yml.replace(yml.find(line), line.size(), "#crosslink-disabled#   truststore.path: certs/transport.p12\n");
+  WriteText(home_ + "/config/crosslink/transport-ca.crt", transport_ca_.chain_pem + http_ca_.chain_pem);
+  WriteText(home_ + "/config/elasticsearch.yml",
+            yml + "xpack.security.transport.ssl.certificate_authorities: [\"crosslink/transport-ca.crt\"]\n");
+  auto start = ReadNodeConfig(home_);
+  ASSERT_TRUE(start.ok()) << start.status().ToString();
+  EXPECT_THAT(start->config.transport_ca_pems, ElementsAre(transport_ca_.chain_pem, http_ca_.chain_pem));
+}
+
 TEST_F(InstallTest, RcsWithoutKeyMaterialFailsTheStart) {
   AppendYml("remote_cluster_server.enabled: true\n");
   auto start = ReadNodeConfig(home_);
