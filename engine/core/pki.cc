@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -113,11 +114,64 @@ Result<Secret> KeyToPem(EVP_PKEY* key) {
   return out;
 }
 
-Result<KeyPtr> GenerateKey() {
-  KeyPtr key(EVP_EC_gen("P-256"));
-  if (!key) return Internal("EC P-256 key generation failed");
+Result<KeyPtr> GenerateKey(KeyType type) {
+  KeyPtr key;
+  switch (type) {
+    case KeyType::kEcP256:
+      key.reset(EVP_EC_gen("P-256"));
+      break;
+    case KeyType::kEcP384:
+      key.reset(EVP_EC_gen("P-384"));
+      break;
+    case KeyType::kRsa2048:
+      key.reset(EVP_RSA_gen(2048));
+      break;
+    case KeyType::kRsa3072:
+      key.reset(EVP_RSA_gen(3072));
+      break;
+    case KeyType::kRsa4096:
+      key.reset(EVP_RSA_gen(4096));
+      break;
+  }
+  if (!key) return Internal(std::string(KeyTypeName(type)) + " key generation failed");
   return key;
 }
+
+// The KeyType of `key`, or nullopt for one crosslink does not generate.
+std::optional<KeyType> KeyTypeOf(const EVP_PKEY* key) {
+  if (key == nullptr) return std::nullopt;
+  if (EVP_PKEY_is_a(key, "RSA")) {
+    switch (EVP_PKEY_get_bits(key)) {
+      case 2048:
+        return KeyType::kRsa2048;
+      case 3072:
+        return KeyType::kRsa3072;
+      case 4096:
+        return KeyType::kRsa4096;
+      default:
+        return std::nullopt;
+    }
+  }
+  if (EVP_PKEY_is_a(key, "EC")) {
+    char group[64] = {0};
+    size_t len = 0;
+    if (!EVP_PKEY_get_group_name(key, group, sizeof(group), &len)) {
+      ERR_clear_error();
+      return std::nullopt;
+    }
+    std::string_view name(group, len);
+    if (name == "prime256v1" || name == "P-256") return KeyType::kEcP256;
+    if (name == "secp384r1" || name == "P-384") return KeyType::kEcP384;
+  }
+  return std::nullopt;
+}
+
+// SHA-384 for a P-384 signing key, else SHA-256.
+const EVP_MD* SigningDigest(const EVP_PKEY* signing_key) {
+  return KeyTypeOf(signing_key) == KeyType::kEcP384 ? EVP_sha384() : EVP_sha256();
+}
+
+bool IsRsa(const EVP_PKEY* key) { return key != nullptr && EVP_PKEY_is_a(key, "RSA"); }
 
 Status SetRandomSerial(X509* cert) {
   unsigned char bytes[16];
@@ -221,7 +275,9 @@ Result<X509Ptr> BuildCertificate(const CertificateSpec& spec, EVP_PKEY* key, X50
   } else {
     CROSSLINK_RETURN_IF_ERROR(AddConfExtension(cert.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE"));
     CROSSLINK_RETURN_IF_ERROR(
-        AddConfExtension(cert.get(), &ctx, NID_key_usage, "critical,digitalSignature,keyAgreement"));
+        AddConfExtension(cert.get(), &ctx, NID_key_usage,
+                         IsRsa(key) ? "critical,digitalSignature,keyEncipherment"
+                                    : "critical,digitalSignature,keyAgreement"));
     CROSSLINK_RETURN_IF_ERROR(
         AddConfExtension(cert.get(), &ctx, NID_ext_key_usage, "serverAuth,clientAuth"));
   }
@@ -238,7 +294,8 @@ Result<X509Ptr> BuildCertificate(const CertificateSpec& spec, EVP_PKEY* key, X50
     }
   }
 
-  if (!X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256())) {
+  EVP_PKEY* signer = issuer_key ? issuer_key : key;
+  if (!X509_sign(cert.get(), signer, SigningDigest(signer))) {
     return Internal("cannot sign certificate");
   }
   return cert;
@@ -277,6 +334,34 @@ std::string IpToString(const ASN1_OCTET_STRING* ip) {
 
 }  // namespace
 
+const char* KeyTypeName(KeyType type) {
+  switch (type) {
+    case KeyType::kEcP256:
+      return "ec-p256";
+    case KeyType::kEcP384:
+      return "ec-p384";
+    case KeyType::kRsa2048:
+      return "rsa-2048";
+    case KeyType::kRsa3072:
+      return "rsa-3072";
+    case KeyType::kRsa4096:
+      return "rsa-4096";
+  }
+  return "ec-p256";
+}
+
+std::optional<KeyType> ParseKeyType(std::string_view name) {
+  for (KeyType t : AllKeyTypes()) {
+    if (name == KeyTypeName(t)) return t;
+  }
+  return std::nullopt;
+}
+
+std::vector<KeyType> AllKeyTypes() {
+  return {KeyType::kEcP256, KeyType::kEcP384, KeyType::kRsa2048, KeyType::kRsa3072,
+          KeyType::kRsa4096};
+}
+
 std::string Identity::LeafPem() const {
   std::vector<std::string> certs = SplitPemCertificates(chain_pem);
   return certs.empty() ? std::string() : certs.front();
@@ -285,7 +370,7 @@ std::string Identity::LeafPem() const {
 Result<Identity> CreateCa(const CertificateSpec& spec) {
   CertificateSpec ca_spec = spec;
   ca_spec.is_ca = true;
-  Result<KeyPtr> key = GenerateKey();
+  Result<KeyPtr> key = GenerateKey(spec.key_type);
   if (!key.ok()) return key.status();
   Result<X509Ptr> cert = BuildCertificate(ca_spec, key->get(), nullptr, nullptr);
   if (!cert.ok()) return cert.status();
@@ -309,7 +394,7 @@ Result<Identity> IssueCertificate(const CertificateSpec& spec, const Identity& i
   if (!(X509_get_extension_flags(issuer_cert) & EXFLAG_CA)) {
     return Status::InvalidArgument("issuer certificate is not a CA (basicConstraints CA:TRUE missing)");
   }
-  Result<KeyPtr> key = GenerateKey();
+  Result<KeyPtr> key = GenerateKey(spec.key_type);
   if (!key.ok()) return key.status();
   Result<X509Ptr> cert = BuildCertificate(spec, key->get(), issuer_cert, issuer_key->get());
   if (!cert.ok()) return cert.status();
@@ -445,6 +530,7 @@ Result<CertificateInfo> InspectCertificate(std::string_view pem) {
   info.is_ca = (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
   info.not_before = ToTimePoint(X509_get0_notBefore(cert));
   info.not_after = ToTimePoint(X509_get0_notAfter(cert));
+  info.key_type = KeyTypeOf(X509_get0_pubkey(cert));
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
   if (!X509_digest(cert, EVP_sha256(), md, &md_len)) return Internal("cannot digest certificate");

@@ -1,8 +1,9 @@
 #pragma once
 // crosslink::pki: X.509 and PKCS#12 helpers on OpenSSL, shared by the
 // providers (self-managed certificates, CA fingerprints) and the sandbox (every
-// twin's certificates). Keys are EC P-256 unless said otherwise; PEM is the
-// exchange format. Private keys travel as Secret and never print.
+// twin's certificates). Keys are EC P-256 unless CertificateSpec::key_type
+// says otherwise (EC P-384, RSA 2048/3072/4096); PEM is the exchange format.
+// Private keys travel as Secret and never print.
 //
 // Thread-safe: every function is pure (OpenSSL 3 is thread-safe).
 
@@ -28,6 +29,20 @@ struct Identity {
   std::string LeafPem() const;
 };
 
+// The key a certificate is generated with. Signatures use SHA-256, except
+// with a P-384 signing key (SHA-384, as RFC 5480 pairs them). Server
+// certificates' keyUsage is digitalSignature plus keyAgreement (EC, ECDHE)
+// or keyEncipherment (RSA key transport).
+enum class KeyType { kEcP256, kEcP384, kRsa2048, kRsa3072, kRsa4096 };
+
+// "ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096" (the names the
+// topology and the pki provider's attributes use).
+const char* KeyTypeName(KeyType type);
+// The KeyType named `name` (as KeyTypeName writes it), or nullopt.
+std::optional<KeyType> ParseKeyType(std::string_view name);
+// Every key type, in declaration order.
+std::vector<KeyType> AllKeyTypes();
+
 struct CertificateSpec {
   std::string common_name;                // subject CN (required)
   std::string organization;               // subject O (optional)
@@ -38,6 +53,7 @@ struct CertificateSpec {
   // "instances.yaml cn:"), e.g. "node-0.node.prod.default.es.local".
   std::vector<std::string> other_names;
   bool is_ca = false;
+  KeyType key_type = KeyType::kEcP256;  // the key generated for this certificate
   // Validity window: [now + not_before_offset, now + not_before_offset + validity].
   std::chrono::seconds not_before_offset{-3600};
   std::chrono::seconds validity{std::chrono::hours(24 * 365)};
@@ -72,6 +88,9 @@ struct CertificateInfo {
   std::chrono::system_clock::time_point not_before;
   std::chrono::system_clock::time_point not_after;
   std::string sha256_fingerprint;  // upper-case hex pairs joined by ':'
+  // The certificate's public key type; nullopt for a key crosslink does not
+  // generate (e.g. EC P-521, Ed25519, RSA 1024).
+  std::optional<KeyType> key_type;
 };
 // Parses the first certificate of `pem`.
 Result<CertificateInfo> InspectCertificate(std::string_view pem);

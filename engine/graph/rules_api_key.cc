@@ -139,6 +139,14 @@ void SelfRcsCert(Context& ctx, Side side, const std::string& step) {
   add(dialled.substr(0, dialled.rfind(':')));
   s.attributes =
       Value{{"common_name", p.name() + "-remote-cluster-server"}, {"subject_alt_names", names}};
+  // Only what the topology sets: a topology without remote_cluster_certificate
+  // keeps the attributes (and so the states and plans) it always had.
+  if (const auto& rc = c.remote_cluster_certificate) {
+    if (rc->key_type) s.attributes["key_type"] = *rc->key_type;
+    if (rc->validity_days) s.attributes["validity_days"] = *rc->validity_days;
+    if (rc->ca_validity_days) s.attributes["ca_validity_days"] = *rc->ca_validity_days;
+    if (rc->renew_before_days) s.attributes["renew_before_days"] = *rc->renew_before_days;
+  }
   std::string cert = ctx.out->Emit(std::move(s));
   ctx.local_trusts.push_back({"self", p.name(), MakeRef(cert, "ca_pems")});
 }

@@ -293,6 +293,56 @@ void TopologyBuilder::BuildEck(const std::string& pointer, const Value& obj, Clu
   }
 }
 
+// remote_cluster_certificate of the cluster `object` at `pointer` (the
+// block's own pointer), or nullopt when absent. The schema checked types and
+// ranges; here the renewal window is checked against the validities it
+// would renew (a window at least as long would re-issue on every plan).
+std::optional<RemoteClusterCertificate> TopologyBuilder::BuildRemoteClusterCertificate(
+    const std::string& pointer, const Value& object) {
+  auto it = object.find("remote_cluster_certificate");
+  if (it == object.end() || !it->is_object() || !Usable(pointer)) return std::nullopt;
+  RemoteClusterCertificate rc;
+  rc.location = doc_.ValueLocation(pointer);
+  const Value& block = *it;
+  auto integer = [&](const char* key) -> std::optional<int> {
+    auto f = block.find(key);
+    if (f == block.end() || !f->is_number_integer() || !Usable(AppendPointer(pointer, key))) {
+      return std::nullopt;
+    }
+    return f->get<int>();
+  };
+  if (auto k = block.find("key_type"); k != block.end() && k->is_string()) {
+    rc.key_type = k->get<std::string>();
+  }
+  rc.validity_days = integer("validity_days");
+  rc.ca_validity_days = integer("ca_validity_days");
+  rc.renew_before_days = integer("renew_before_days");
+  const std::string renew_ptr = AppendPointer(pointer, "renew_before_days");
+  const bool renew_known = !block.contains("renew_before_days") || rc.renew_before_days;
+  const int renew = rc.EffectiveRenewBeforeDays();
+  auto check = [&](const char* field, bool known, int days, const char* what) {
+    if (!known || renew < days) return;
+    const bool given = rc.renew_before_days.has_value();
+    Error(given ? renew_ptr : AppendPointer(pointer, field),
+          "renew_before_days (" + std::to_string(renew) + (given ? "" : ", the default") +
+              ") must be less than " + field + " (" + std::to_string(days) +
+              (block.contains(field) ? "" : ", the default") + "): every plan would renew the " +
+              what,
+          std::string("lower renew_before_days or raise ") + field + ", e.g. renew_before_days: " +
+              std::to_string(std::max(0, std::min(days / 10, 30))),
+          /*at_key=*/true);
+  };
+  const bool validity_known = !block.contains("validity_days") || rc.validity_days;
+  const bool ca_known = !block.contains("ca_validity_days") || rc.ca_validity_days;
+  if (renew_known) {
+    check("validity_days", validity_known, rc.EffectiveValidityDays(), "server certificate");
+    if (!(renew >= rc.EffectiveValidityDays() && validity_known)) {
+      check("ca_validity_days", ca_known, rc.EffectiveCaValidityDays(), "CA");
+    }
+  }
+  return rc;
+}
+
 void TopologyBuilder::BuildClusters(Topology* t) {
   const Value& root = doc_.root();
   if (!root.is_object() || !root.contains("clusters")) return;
@@ -373,6 +423,8 @@ void TopologyBuilder::BuildClusters(Topology* t) {
     c.ref_id = StringField(obj, "ref_id");
     c.transport_address = StringField(obj, "transport_address");
     c.remote_cluster_address = StringField(obj, "remote_cluster_address");
+    c.remote_cluster_certificate = BuildRemoteClusterCertificate(
+        AppendPointer(pointer, "remote_cluster_certificate"), obj);
     if (obj.contains("nodes") && obj["nodes"].is_array()) {
       const std::string nodes_ptr = AppendPointer(pointer, "nodes");
       const std::string default_delivery = DefinitionDefault("node", "delivery").get<std::string>();

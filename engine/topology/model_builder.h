@@ -43,6 +43,8 @@ class TopologyBuilder {
   SecretRef ParseSecret(const std::string& pointer, const Value& object, const char* key);
   Credentials BuildCredentials(const std::string& pointer, const Value& object);
   void BuildEck(const std::string& pointer, const Value& object, Cluster* c);
+  std::optional<RemoteClusterCertificate> BuildRemoteClusterCertificate(
+      const std::string& pointer, const Value& object);
 
   // connection_checks.cc
   void BuildConnections(Topology* t);

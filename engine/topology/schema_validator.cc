@@ -59,6 +59,8 @@ enum class Kind {
   kMinLength,
   kMaxLength,
   kMinItems,
+  kMinimum,
+  kMaximum,
   kOther,
 };
 
@@ -125,6 +127,12 @@ Finding Classify(const valijson::ValidationResults::Error& error) {
     f.detail = FirstNumber(d);
   } else if (StartsWith(d, "Array should contain no fewer than")) {
     f.kind = Kind::kMinItems;
+    f.detail = FirstNumber(d);
+  } else if (StartsWith(d, "Expected number greater than or equal to")) {
+    f.kind = Kind::kMinimum;
+    f.detail = FirstNumber(d);  // the schema's limits are whole numbers
+  } else if (StartsWith(d, "Expected number less than or equal to")) {
+    f.kind = Kind::kMaximum;
     f.detail = FirstNumber(d);
   } else {
     f.kind = Kind::kOther;
@@ -275,6 +283,17 @@ class Translator {
                                  : "the list needs at least " + f.detail + " entries",
                  "add entries, or remove the field");
           break;
+        case Kind::kMinimum:
+        case Kind::kMaximum: {
+          const Value* v = doc_.Find(f.pointer);
+          const bool min = f.kind == Kind::kMinimum;
+          Report(f, f.pointer,
+                 (v ? Show(*v) : std::string("the value")) + " is too " +
+                     (min ? "small" : "large") + ": it must be at " + (min ? "least " : "most ") +
+                     f.detail,
+                 std::string("give a number ") + (min ? ">= " : "<= ") + f.detail);
+          break;
+        }
         case Kind::kOther:
           Report(f, f.pointer, "does not match the schema: " + f.detail, "");
           break;

@@ -1,6 +1,37 @@
 #include "engine/topology/topology.h"
 
+#include "engine/topology/schema.h"
+
 namespace crosslink::topology {
+
+namespace {
+
+// The schema's default of remote_cluster_certificate.<field> (the schema is
+// the one source of defaults); `fallback` only if the schema lacks it.
+int CertificateDefault(const char* field, int fallback) {
+  Value d = DefinitionDefault("remote_cluster_certificate", field);
+  return d.is_number_integer() ? d.get<int>() : fallback;
+}
+
+}  // namespace
+
+std::string RemoteClusterCertificate::EffectiveKeyType() const {
+  if (key_type) return *key_type;
+  Value d = DefinitionDefault("remote_cluster_certificate", "key_type");
+  return d.is_string() ? d.get<std::string>() : "ec-p256";
+}
+
+int RemoteClusterCertificate::EffectiveValidityDays() const {
+  return validity_days.value_or(CertificateDefault("validity_days", 365));
+}
+
+int RemoteClusterCertificate::EffectiveCaValidityDays() const {
+  return ca_validity_days.value_or(CertificateDefault("ca_validity_days", 1095));
+}
+
+int RemoteClusterCertificate::EffectiveRenewBeforeDays() const {
+  return renew_before_days.value_or(CertificateDefault("renew_before_days", 30));
+}
 
 const char* PlatformName(Platform p) {
   switch (p) {

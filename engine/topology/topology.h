@@ -75,6 +75,23 @@ struct NodeDelivery {
   SourceLocation location;
 };
 
+// remote_cluster_certificate of a self-managed cluster: how crosslink
+// generates the remote cluster server's CA and certificate. Each field is
+// set only when the file gives it (so that a topology without it plans as
+// before); the Effective* functions apply the schema defaults.
+struct RemoteClusterCertificate {
+  std::optional<std::string> key_type;  // "ec-p256", "ec-p384", "rsa-2048", ...
+  std::optional<int> validity_days;
+  std::optional<int> ca_validity_days;
+  std::optional<int> renew_before_days;
+  SourceLocation location;
+
+  std::string EffectiveKeyType() const;  // default "ec-p256"
+  int EffectiveValidityDays() const;     // default 365
+  int EffectiveCaValidityDays() const;   // default 1095
+  int EffectiveRenewBeforeDays() const;  // default 30
+};
+
 struct Cluster {
   std::string name;  // the key under `clusters:`
   std::string environment;  // empty for platform self
@@ -95,6 +112,8 @@ struct Cluster {
   std::vector<NodeDelivery> nodes;
   std::string transport_address;  // self: host:port of the transport (certificate model)
   std::string remote_cluster_address;  // self: host:port of the remote cluster server
+  // self: absent when the file has no remote_cluster_certificate block.
+  std::optional<RemoteClusterCertificate> remote_cluster_certificate;
 };
 
 // One entry of access.search / access.replication, as in the cross-cluster

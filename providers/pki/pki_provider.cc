@@ -190,6 +190,75 @@ Result<Names> ParseNames(const Value& attrs) {
   return n;
 }
 
+// How the material is generated and renewed: the attributes key_type,
+// validity_days, ca_validity_days and renew_before_days where given, else
+// the provider options.
+struct Settings {
+  x509::KeyType key_type = x509::KeyType::kEcP256;
+  std::chrono::seconds validity{0};
+  std::chrono::seconds ca_validity{0};
+  std::chrono::seconds renew_before{0};
+};
+
+constexpr int kMaxDays = 36500;
+constexpr std::chrono::seconds kDay = std::chrono::hours(24);
+
+Settings DefaultSettings(const PkiProviderOptions& opts) {
+  return Settings{opts.key_type, opts.certificate_validity, opts.ca_validity, opts.renew_before};
+}
+
+// The whole number of days `key` holds, within [min, kMaxDays]; nullopt when absent.
+Result<std::optional<int>> DaysAttribute(const Value& attrs, const char* key, int min) {
+  auto it = attrs.find(key);
+  if (it == attrs.end() || it->is_null()) return std::optional<int>();
+  if (!it->is_number_integer() || it->get<long long>() < min || it->get<long long>() > kMaxDays) {
+    return Status::InvalidArgument(std::string(key) + " must be a whole number of days from " +
+                                   std::to_string(min) + " to " + std::to_string(kMaxDays) +
+                                   ", got " + it->dump());
+  }
+  return std::optional<int>(it->get<int>());
+}
+
+Result<Settings> ParseSettings(const Value& attrs, const PkiProviderOptions& opts) {
+  Settings out = DefaultSettings(opts);
+  if (!attrs.is_object()) return out;
+  if (auto it = attrs.find("key_type"); it != attrs.end() && !it->is_null()) {
+    std::optional<x509::KeyType> type =
+        it->is_string() ? x509::ParseKeyType(it->get<std::string>()) : std::nullopt;
+    if (!type) {
+      std::string names;
+      for (x509::KeyType t : x509::AllKeyTypes()) {
+        names += (names.empty() ? "" : ", ") + std::string(x509::KeyTypeName(t));
+      }
+      return Status::InvalidArgument("key_type " + it->dump() + " is not one of " + names);
+    }
+    out.key_type = *type;
+  }
+  Result<std::optional<int>> validity = DaysAttribute(attrs, "validity_days", 1);
+  if (!validity.ok()) return validity.status();
+  Result<std::optional<int>> ca_validity = DaysAttribute(attrs, "ca_validity_days", 1);
+  if (!ca_validity.ok()) return ca_validity.status();
+  Result<std::optional<int>> renew = DaysAttribute(attrs, "renew_before_days", 0);
+  if (!renew.ok()) return renew.status();
+  if (*validity) out.validity = **validity * kDay;
+  if (*ca_validity) out.ca_validity = **ca_validity * kDay;
+  if (*renew) out.renew_before = **renew * kDay;
+  // A window at least as long as a validity would renew on every plan. Only
+  // checked when the attributes set one side (the options are the code's).
+  auto days = [](std::chrono::seconds d) { return std::to_string(d / kDay); };
+  if ((*renew || *validity) && out.renew_before >= out.validity) {
+    return Status::InvalidArgument("renew_before_days (" + days(out.renew_before) +
+                                   ") must be less than validity_days (" + days(out.validity) +
+                                   ")");
+  }
+  if ((*renew || *ca_validity) && out.renew_before >= out.ca_validity) {
+    return Status::InvalidArgument("renew_before_days (" + days(out.renew_before) +
+                                   ") must be less than ca_validity_days (" +
+                                   days(out.ca_validity) + ")");
+  }
+  return out;
+}
+
 Names NamesOf(const x509::CertificateInfo& info) {
   Names n;
   n.common_name = info.common_name;
@@ -412,8 +481,31 @@ struct Assessment {
 
 // What the plan must do for the stored material `s` given the desired names
 // (null: not known until apply) at `now`.
-Assessment Assess(const Stored& s, const Names* desired, SysTime now,
-                  const PkiProviderOptions& opts) {
+// How the stored certificate differs from `want` in key type and validity;
+// empty when it does not. The issued validity is read back as issue time
+// (an hour after notBefore) to notAfter; a certificate cut short at the
+// CA's end only counts as changed when the wanted validity is shorter.
+std::vector<std::string> GenerationChanges(const Stored& s, const Settings& want) {
+  std::vector<std::string> out;
+  const std::optional<x509::KeyType>& have = s.leaf_info.key_type;
+  if (have != want.key_type) {
+    out.push_back(std::string("key_type changed (") +
+                  (have ? x509::KeyTypeName(*have) : "a key type crosslink does not generate") +
+                  " -> " + x509::KeyTypeName(want.key_type) + ")");
+  }
+  constexpr std::chrono::seconds kTolerance = std::chrono::minutes(10);
+  const auto issued = std::chrono::duration_cast<std::chrono::seconds>(
+      s.leaf_info.not_after - (s.leaf_info.not_before + std::chrono::hours(1)));
+  const bool capped = s.leaf_info.not_after + kTolerance >= s.ca_info.not_after;
+  const auto diff = issued > want.validity ? issued - want.validity : want.validity - issued;
+  if (diff > kTolerance && !(capped && want.validity > issued)) {
+    out.push_back("validity changed (" + WindowText(std::chrono::round<std::chrono::hours>(issued)) +
+                  " -> " + WindowText(want.validity) + ")");
+  }
+  return out;
+}
+
+Assessment Assess(const Stored& s, const Names* desired, SysTime now, const Settings& opts) {
   if (!s.ca_problem.empty()) {
     return {ChangeAction::kReplace, s.ca_problem + ": a new CA and certificate will be issued"};
   }
@@ -433,6 +525,7 @@ Assessment Assess(const Stored& s, const Names* desired, SysTime now,
     std::string expiry =
         ExpiryProblem("certificate", s.leaf_info.not_after, now, opts.renew_before);
     if (!expiry.empty()) reasons.push_back(expiry);
+    for (std::string& change : GenerationChanges(s, opts)) reasons.push_back(std::move(change));
     if (!s.keystore_problem.empty()) reasons.push_back(s.keystore_problem);
   }
   if (reasons.empty()) return {};
@@ -506,10 +599,11 @@ Value Pems(const std::string& pem) { return Value::array({pem}); }
 // The object for a CA `ca` and a server certificate issued for `n`.
 Result<LiveObject> Issue(const Names& n, const x509::Identity& ca,
                          const x509::CertificateInfo& ca_info, const Secret& password, SysTime now,
-                         const PkiProviderOptions& opts) {
+                         const Settings& opts) {
   x509::CertificateSpec spec = LeafSpec(n);
+  spec.key_type = opts.key_type;
   // Never outlive the CA: a chain is only valid while both are.
-  CROSSLINK_RETURN_IF_ERROR(SetValidity(&spec, now, opts.certificate_validity, ca_info.not_after));
+  CROSSLINK_RETURN_IF_ERROR(SetValidity(&spec, now, opts.validity, ca_info.not_after));
   Result<x509::Identity> leaf = x509::IssueCertificate(spec, ca);
   if (!leaf.ok()) return leaf.status().WithContext("issuing the server certificate");
   Result<std::string> der = x509::WritePkcs12(*leaf, password);
@@ -539,10 +633,11 @@ Result<LiveObject> Issue(const Names& n, const x509::Identity& ca,
   return obj;
 }
 
-Result<LiveObject> IssueWithNewCa(const Names& n, SysTime now, const PkiProviderOptions& opts) {
+Result<LiveObject> IssueWithNewCa(const Names& n, SysTime now, const Settings& opts) {
   x509::CertificateSpec ca_spec;
   ca_spec.common_name = n.common_name + " CA";
   ca_spec.organization = kOrganization;
+  ca_spec.key_type = opts.key_type;
   CROSSLINK_RETURN_IF_ERROR(SetValidity(&ca_spec, now, opts.ca_validity, std::nullopt));
   Result<x509::Identity> ca = x509::CreateCa(ca_spec);
   if (!ca.ok()) return ca.status().WithContext("creating the CA");
@@ -575,6 +670,20 @@ Value LiveAttributes(const Stored& s, const Value& prior_attributes) {
     out["other_names"] = prior.ok() && prior->others == have.others
                              ? prior_attributes.value("other_names", Value::array())
                              : Value(s.leaf_info.other_names);
+  }
+  // The generation settings only when the state has them (a topology
+  // without remote_cluster_certificate never does). The key type is read
+  // back from the certificate (so a different one shows as drift); the
+  // durations are settings no certificate records exactly (a certificate
+  // cut at the CA's end is shorter), so they stay as applied.
+  if (prior_attributes.is_object()) {
+    if (prior_attributes.contains("key_type")) {
+      out["key_type"] = s.leaf_info.key_type ? x509::KeyTypeName(*s.leaf_info.key_type)
+                                             : "unsupported";
+    }
+    for (const char* key : {"validity_days", "ca_validity_days", "renew_before_days"}) {
+      if (prior_attributes.contains(key)) out[key] = prior_attributes[key];
+    }
   }
   return out;
 }
@@ -641,6 +750,15 @@ class PkiProvider : public Provider {
                              "subject_alt_names holds DNS names and IP addresses of the "
                              "cluster's nodes and of the address peers dial");
     }
+    Result<Settings> settings = ParseSettings(req.attributes, opts_);
+    if (!settings.ok()) {
+      resp.diagnostics.Error(req.desired->origin, address,
+                             address + ": " + settings.status().message(),
+                             "set remote_cluster_certificate of cluster \"" + req.desired->cluster +
+                                 "\" in the topology: key_type ec-p256, ec-p384, rsa-2048, "
+                                 "rsa-3072 or rsa-4096; renew_before_days below validity_days "
+                                 "and ca_validity_days");
+    }
     const bool exists = req.live != nullptr ? req.live->exists : req.prior != nullptr;
     if (!exists || req.prior == nullptr) {
       resp.action = ChangeAction::kCreate;
@@ -656,13 +774,17 @@ class PkiProvider : public Provider {
     const std::string address = Address(req);
     Result<Names> want = ParseNames(req.attributes);
     if (!want.ok()) return Failed(want.status(), address);
-    return Issued(IssueWithNewCa(*want, Now(), opts_), address, req.attributes);
+    Result<Settings> settings = ParseSettings(req.attributes, opts_);
+    if (!settings.ok()) return Failed(settings.status(), address);
+    return Issued(IssueWithNewCa(*want, Now(), *settings), address, req.attributes);
   }
 
   ApplyResponse Update(const ApplyRequest& req) override {
     const std::string address = Address(req);
     Result<Names> want = ParseNames(req.attributes);
     if (!want.ok()) return Failed(want.status(), address);
+    Result<Settings> settings = ParseSettings(req.attributes, opts_);
+    if (!settings.ok()) return Failed(settings.status(), address);
     if (req.prior == nullptr) return Create(req);
     Stored s = LoadStored(*req.prior);
     if (!s.ca_problem.empty()) {
@@ -685,7 +807,9 @@ class PkiProvider : public Provider {
       if (!fresh.ok()) return Failed(fresh.status(), address);
       password = *fresh;
     }
-    return Issued(Issue(*want, s.ca, s.ca_info, password, Now(), opts_), address,
+    // A new key type or validity applies to the server certificate now; the
+    // CA keeps its own until it is replaced (see the header).
+    return Issued(Issue(*want, s.ca, s.ca_info, password, Now(), *settings), address,
                   req.attributes);
   }
 
@@ -703,7 +827,10 @@ class PkiProvider : public Provider {
     const bool unknown = ContainsRef(attributes);
     Result<Names> want =
         unknown ? Result<Names>(Status::InvalidArgument("unknown")) : ParseNames(attributes);
-    Assessment a = Assess(s, want.ok() ? &*want : nullptr, Now(), opts_);
+    // Settings Plan reports as invalid are judged with the options meanwhile.
+    Result<Settings> settings = ParseSettings(attributes, opts_);
+    Assessment a = Assess(s, want.ok() ? &*want : nullptr, Now(),
+                          settings.ok() ? *settings : DefaultSettings(opts_));
     if (a.action == ChangeAction::kNoOp && unknown) {
       a = {ChangeAction::kUpdate,
            "the subject names are known only at apply: re-issued by the same CA"};

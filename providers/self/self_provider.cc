@@ -6,10 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -166,7 +166,13 @@ class SelfProviderImpl : public Provider {
   Status BuildMember(ClusterCtx& ctx, const GroupChange& change, GroupMember* m,
                      std::map<std::string, Result<TransportTls>>* tls);
   ApplyResponse Reload(ClusterCtx& ctx, const ApplyRequest& req);
-  Status WaitForApi(ClusterCtx& ctx, const std::string& node, const Progress& progress);
+  // Nodes in the cluster now (_cluster/health number_of_nodes); 0 when
+  // unknown. Under ctx.mu.
+  int64_t NodeCount(ClusterCtx& ctx);
+  // Until the REST API answers with at least `nodes` nodes (the count
+  // before the restart: the node rejoined), bounded by restart_timeout.
+  Status WaitForApi(ClusterCtx& ctx, const std::string& node, int64_t nodes,
+                    const Progress& progress);
 
   SelfProviderOptions options_;
   std::unique_ptr<CommandRunner> own_runner_;
@@ -581,7 +587,9 @@ Status SelfProviderImpl::BuildMember(ClusterCtx& ctx, const GroupChange& change,
     const bool fresh = prior == nullptr || !Contains(had, name);
     Result<NodePart> part =
         DesiredPart(m->type, r.attributes, r.secret_inputs, fresh ? nullptr : prior, tls);
-    if (!part.ok()) return part.status();
+    if (!part.ok()) {  // transport trust depends on the node's own CAs: name it
+      return tls != nullptr ? part.status().WithContext(n->node->Describe()) : part.status();
+    }
     m->parts[name] = std::move(part).value();
   }
   for (const std::string& name : had) {
@@ -672,7 +680,8 @@ void SelfProviderImpl::ApplyCluster(ClusterCtx& ctx, const std::vector<GroupChan
   for (const GroupMember& m : members) restarting |= IsRestartingType(m.type);
 
   // One NodeChange per node, applied in topology order.
-  std::vector<std::string> done;  // "es1 (restarted)"
+  std::vector<std::string> done;        // "es1 (restarted)"
+  std::optional<int64_t> nodes_before;  // read before the first restart
   for (size_t k = 0; k < ctx.nodes.size(); ++k) {
     NodeEntry& n = ctx.nodes[k];
     const std::string& name = n.delivery->name;
@@ -696,6 +705,9 @@ void SelfProviderImpl::ApplyCluster(ClusterCtx& ctx, const std::vector<GroupChan
     std::string outcome;
     if (failed.ok() && (differs || !change.keystore_add.empty())) {
       change.restart = restarting && differs;
+      const bool crosslink_restarts =
+          n.delivery->kind == topology::NodeDelivery::Kind::kLocal && !n.delivery->restart.empty();
+      if (change.restart && crosslink_restarts && !nodes_before) nodes_before = NodeCount(ctx);
       spdlog::info("self: {} {}: applying{}", ClusterName(ctx), n.node->Describe(),
                    change.restart ? " and restarting" : "");
       Result<NodeApplyResult> applied = n.node->Apply(change);
@@ -703,7 +715,7 @@ void SelfProviderImpl::ApplyCluster(ClusterCtx& ctx, const std::vector<GroupChan
         failed = applied.status();
       } else if (applied->restart == RestartOutcome::kDone) {
         outcome = " (restarted)";
-        failed = WaitForApi(ctx, name, everyone);
+        failed = WaitForApi(ctx, name, nodes_before.value_or(0), everyone);
       } else if (applied->restart == RestartOutcome::kUserRequired) {
         outcome = " (restart is yours)";
         for (const GroupMember& m : members) {
@@ -773,7 +785,15 @@ void SelfProviderImpl::ApplyCluster(ClusterCtx& ctx, const std::vector<GroupChan
   }
 }
 
-Status SelfProviderImpl::WaitForApi(ClusterCtx& ctx, const std::string& node,
+int64_t SelfProviderImpl::NodeCount(ClusterCtx& ctx) {
+  Result<elasticsearch::ClusterClient*> client = Client(ctx);
+  if (!client.ok()) return 0;
+  Result<elasticsearch::EsReply> reply = (*client)->Call("GET", "/_cluster/health");
+  if (!reply.ok() || !reply->ok()) return 0;
+  return elasticsearch::JsonInt(reply->json, "number_of_nodes", 0);
+}
+
+Status SelfProviderImpl::WaitForApi(ClusterCtx& ctx, const std::string& node, int64_t nodes,
                                     const Progress& progress) {
   Result<elasticsearch::ClusterClient*> client = Client(ctx);
   if (!client.ok()) {
@@ -785,17 +805,26 @@ Status SelfProviderImpl::WaitForApi(ClusterCtx& ctx, const std::string& node,
   std::string last;
   while (true) {
     Result<elasticsearch::EsReply> reply = (*client)->Call("GET", "/_cluster/health");
-    if (reply.ok() && reply->ok()) return Status::Ok();
+    const int64_t now =
+        reply.ok() && reply->ok() ? elasticsearch::JsonInt(reply->json, "number_of_nodes", 0) : 0;
+    if (reply.ok() && reply->ok() && (nodes <= 0 || now >= nodes)) return Status::Ok();
     if (reply.ok() && reply->status == 401) {
       return (*client)->ErrorFor("check the cluster after node " + node + "'s restart", "monitor",
                                  *reply);
     }
-    last = reply.ok() ? "HTTP " + std::to_string(reply->status) : reply.status().message();
+    if (!reply.ok()) {
+      last = reply.status().message();
+    } else if (reply->ok()) {
+      last = std::to_string(now) + " of the " + std::to_string(nodes) +
+             " nodes it had before the restart";
+    } else {
+      last = "HTTP " + std::to_string(reply->status);
+    }
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_->Now() - start);
     if (elapsed >= options_.restart_timeout) {
       return Status::DeadlineExceeded("node " + node + " was restarted but " + ClusterName(ctx) +
-                                      " does not answer at " + (*client)->endpoint().url + " " +
+                                      " is not back at " + (*client)->endpoint().url + " " +
                                       Seconds(elapsed) + " later (last: " + last +
                                       "); check the node's logs and that it started");
     }
@@ -868,8 +897,9 @@ ApplyResponse SelfProviderImpl::Reload(ClusterCtx& ctx, const ApplyRequest& req)
       std::string msg = ClusterName(ctx) + ": reloading the secure settings failed on ";
       for (size_t i = 0; i < errors.size(); ++i) msg += (i ? "; " : "") + errors[i];
       msg +=
-          ". Check that every node is up and its keystore has the same password (KEYSTORE_PASSWORD in "
-          "crosslink's environment when it has one) and is readable, then apply again";
+          ". Check that every node is up and its keystore has the same password "
+          "(KEYSTORE_PASSWORD in crosslink's environment when it has one) and is readable, "
+          "then apply again";
       resp.status = Status::FailedPrecondition(msg);
       return resp;
     }

@@ -34,10 +34,11 @@
 // Restart groups: ApplyGroup merges every change of a cluster into ONE
 // NodeChange per node and applies the nodes one after the other in topology
 // order (a rolling restart): after a node's restart command succeeded it
-// waits until the cluster's REST API answers again, then goes on. A failing
-// node stops the group; the error names it, the nodes already changed and
-// the fix. Nodes crosslink cannot restart (bundle, no restart command) get
-// the change written and the restart is the user's (plan reason).
+// waits until the cluster's REST API answers again with as many nodes as
+// before the first restart (_cluster/health number_of_nodes: the node
+// rejoined), then goes on. A failing node stops the group; the error names
+// it, the nodes already changed and the fix. Nodes crosslink cannot restart (bundle, no restart
+// command) get the change written and the restart is the user's (plan reason).
 //
 // Secrets (keystore contents and passwords, credentials, the keystore
 // password of KEYSTORE_PASSWORD) go only to the nodes: never into

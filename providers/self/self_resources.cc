@@ -2,7 +2,6 @@
 
 #include "providers/self/self_resources.h"
 
-#include <algorithm>
 #include <set>
 #include <utility>
 

@@ -611,14 +611,13 @@ std::vector<std::string> YmlFile::Conflicts(const ManagedSettings& settings) con
     if (o.disabled) continue;
     for (const auto& [key, value] : settings) {
       if (ExclusiveTrust(o.key, key)) {
-        out.push_back(
-            file_ + ":" + std::to_string(o.line) + ": `" + o.key +
-            "` is set outside crosslink's managed block, and crosslink sets `" + key +
-            "` there; Elasticsearch refuses both in one SSL configuration. Remove it "
-            "from line " +
-            std::to_string(o.line) +
-            " and have crosslink trust the CAs it trusted (the transport trust of the "
-            "certificate model does this by itself: apply again)");
+        out.push_back(file_ + ":" + std::to_string(o.line) + ": `" + o.key +
+                      "` is set outside crosslink's managed block, and crosslink sets `" + key +
+                      "` there; Elasticsearch refuses both in one SSL configuration. Remove it "
+                      "from line " +
+                      std::to_string(o.line) +
+                      " and have crosslink trust the CAs it trusted (the transport trust of the "
+                      "certificate model does this by itself: apply again)");
         continue;
       }
       if (!Overlaps(o.key, key) || IsEmptyParent(o, key)) continue;

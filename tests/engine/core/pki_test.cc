@@ -4,12 +4,17 @@
 #include <gtest/gtest.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <map>
 #include <regex>
+#include <utility>
 
 namespace crosslink::pki {
 namespace {
@@ -271,6 +276,130 @@ TEST_F(PkiTest, SerialsAreRandomAndDistinct) {
   EXPECT_NE(ASN1_INTEGER_cmp(X509_get0_serialNumber(xa), X509_get0_serialNumber(xb)), 0);
   X509_free(xa);
   X509_free(xb);
+}
+
+// ------------------------------------------------------------ key types
+
+TEST(PkiKeyTypeNames, RoundTripAndRejectUnknown) {
+  for (KeyType t : AllKeyTypes()) {
+    EXPECT_EQ(ParseKeyType(KeyTypeName(t)), t) << KeyTypeName(t);
+  }
+  EXPECT_EQ(AllKeyTypes().size(), 5u);
+  EXPECT_EQ(ParseKeyType("rsa-1024"), std::nullopt);
+  EXPECT_EQ(ParseKeyType("EC-P256"), std::nullopt);
+  EXPECT_EQ(ParseKeyType(""), std::nullopt);
+  EXPECT_EQ(CertificateSpec{}.key_type, KeyType::kEcP256);
+}
+
+// The OpenSSL name and size of the certificate's public key.
+std::pair<std::string, int> PublicKeyOf(const std::string& pem) {
+  X509* cert = ParsePem(pem);
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  std::string type = EVP_PKEY_is_a(key, "RSA") ? "RSA" : EVP_PKEY_is_a(key, "EC") ? "EC" : "?";
+  int bits = EVP_PKEY_get_bits(key);
+  X509_free(cert);
+  return {type, bits};
+}
+
+int SignatureDigestNid(const std::string& pem) {
+  X509* cert = ParsePem(pem);
+  int md_nid = NID_undef;
+  X509_get_signature_info(cert, &md_nid, nullptr, nullptr, nullptr);
+  X509_free(cert);
+  return md_nid;
+}
+
+uint32_t KeyUsageOf(const std::string& pem) {
+  X509* cert = ParsePem(pem);
+  uint32_t usage = X509_get_key_usage(cert);
+  X509_free(cert);
+  return usage;
+}
+
+class PkiKeyTypeTest : public ::testing::TestWithParam<KeyType> {};
+
+TEST_P(PkiKeyTypeTest, CaAndLeafOfTheKeyTypeVerifyAndRoundTrip) {
+  const KeyType type = GetParam();
+  const bool rsa = type == KeyType::kRsa2048 || type == KeyType::kRsa3072 ||
+                   type == KeyType::kRsa4096;
+  const std::map<KeyType, int> bits = {{KeyType::kEcP256, 256}, {KeyType::kEcP384, 384},
+                                       {KeyType::kRsa2048, 2048}, {KeyType::kRsa3072, 3072},
+                                       {KeyType::kRsa4096, 4096}};
+  const int digest = type == KeyType::kEcP384 ? NID_sha384 : NID_sha256;
+
+  CertificateSpec ca_spec = CaSpec(std::string("CA ") + KeyTypeName(type));
+  ca_spec.key_type = type;
+  Result<Identity> ca = CreateCa(ca_spec);
+  ASSERT_TRUE(ca.ok()) << ca.status().ToString();
+  EXPECT_EQ(VerifyChain(ca->chain_pem, ca->LeafPem()), X509_V_OK);
+  EXPECT_EQ(PublicKeyOf(ca->LeafPem()), std::make_pair(std::string(rsa ? "RSA" : "EC"),
+                                                       bits.at(type)));
+  EXPECT_EQ(SignatureDigestNid(ca->LeafPem()), digest);
+  EXPECT_EQ(KeyUsageOf(ca->LeafPem()) & (KU_KEY_CERT_SIGN | KU_CRL_SIGN),
+            static_cast<uint32_t>(KU_KEY_CERT_SIGN | KU_CRL_SIGN));
+  EXPECT_TRUE(KeyMatchesCertificate(ca->chain_pem, ca->key_pem));
+
+  CertificateSpec spec;
+  spec.common_name = "rcs";
+  spec.dns_names = {"es.example.com"};
+  spec.ip_addresses = {"10.0.0.5"};
+  spec.key_type = type;
+  Result<Identity> leaf = IssueCertificate(spec, *ca);
+  ASSERT_TRUE(leaf.ok()) << leaf.status().ToString();
+  EXPECT_EQ(VerifyChain(leaf->chain_pem, ca->LeafPem()), X509_V_OK);
+  EXPECT_EQ(PublicKeyOf(leaf->LeafPem()).second, bits.at(type));
+  EXPECT_EQ(SignatureDigestNid(leaf->LeafPem()), digest);
+  const uint32_t usage = KeyUsageOf(leaf->LeafPem());
+  EXPECT_TRUE(usage & KU_DIGITAL_SIGNATURE);
+  EXPECT_EQ((usage & KU_KEY_ENCIPHERMENT) != 0, rsa);
+  EXPECT_EQ((usage & KU_KEY_AGREEMENT) != 0, !rsa);
+  EXPECT_FALSE(usage & KU_KEY_CERT_SIGN);
+  EXPECT_TRUE(KeyMatchesCertificate(leaf->chain_pem, leaf->key_pem));
+  EXPECT_FALSE(KeyMatchesCertificate(leaf->chain_pem, ca->key_pem));
+
+  Result<CertificateInfo> info = InspectCertificate(leaf->chain_pem);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->key_type, type);
+  EXPECT_THAT(info->dns_names, ElementsAre("es.example.com"));
+
+  Result<std::string> der = WritePkcs12(*leaf, Secret("pw-" + std::string(KeyTypeName(type))));
+  ASSERT_TRUE(der.ok()) << der.status().ToString();
+  Result<Identity> back = ReadPkcs12(*der, Secret("pw-" + std::string(KeyTypeName(type))));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->chain_pem, leaf->chain_pem);
+  EXPECT_TRUE(KeyMatchesCertificate(back->chain_pem, back->key_pem));
+  EXPECT_EQ(VerifyChain(back->chain_pem, ca->LeafPem()), X509_V_OK);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllKeyTypes, PkiKeyTypeTest, ::testing::ValuesIn(AllKeyTypes()),
+                         [](const ::testing::TestParamInfo<KeyType>& p) {
+                           std::string name = KeyTypeName(p.param);
+                           name.erase(std::remove(name.begin(), name.end(), '-'), name.end());
+                           return name;
+                         });
+
+TEST_F(PkiTest, MixedKeyTypesChain) {
+  // An RSA server certificate under the (EC P-256) CA, and an EC P-256 one
+  // under an RSA CA: the signature follows the issuer's key.
+  CertificateSpec spec;
+  spec.common_name = "mixed";
+  spec.key_type = KeyType::kRsa2048;
+  Result<Identity> rsa_leaf = IssueCertificate(spec, ca_);
+  ASSERT_TRUE(rsa_leaf.ok()) << rsa_leaf.status().ToString();
+  EXPECT_EQ(VerifyChain(rsa_leaf->chain_pem, ca_.LeafPem()), X509_V_OK);
+  EXPECT_EQ(InspectCertificate(rsa_leaf->chain_pem)->key_type, KeyType::kRsa2048);
+  EXPECT_EQ(InspectCertificate(ca_.chain_pem)->key_type, KeyType::kEcP256);
+
+  CertificateSpec ca_spec = CaSpec("P-384 CA");
+  ca_spec.key_type = KeyType::kEcP384;
+  Result<Identity> p384 = CreateCa(ca_spec);
+  ASSERT_TRUE(p384.ok());
+  spec.key_type = KeyType::kEcP256;
+  Result<Identity> ec_leaf = IssueCertificate(spec, *p384);
+  ASSERT_TRUE(ec_leaf.ok());
+  EXPECT_EQ(VerifyChain(ec_leaf->chain_pem, p384->LeafPem()), X509_V_OK);
+  EXPECT_EQ(SignatureDigestNid(ec_leaf->LeafPem()), NID_sha384);
+  EXPECT_EQ(InspectCertificate(ec_leaf->chain_pem)->key_type, KeyType::kEcP256);
 }
 
 }  // namespace

@@ -207,6 +207,33 @@ TEST_F(ExpandTest, SelfManagedRemoteAddressComesFromItsUrl) {
             R"({"alias":"a","expect_credentials":false})");
 }
 
+TEST_F(ExpandTest, RemoteClusterCertificateSettingsReachTheCertificateOnlyWhenSet) {
+  b_.Cluster("a", Platform::kSelf);
+  topology::RemoteClusterCertificate all;
+  all.key_type = "rsa-3072";
+  all.validity_days = 90;
+  all.ca_validity_days = 730;
+  all.renew_before_days = 14;
+  b_.Cluster("b", Platform::kSelf).remote_cluster_certificate = all;
+  topology::RemoteClusterCertificate some;
+  some.key_type = "ec-p384";
+  b_.Cluster("c", Platform::kSelf).remote_cluster_certificate = some;
+  b_.Connect("a", "b", "b");
+  b_.Connect("a", "c", "c");
+  b_.Connect("b", "a", "a");
+  ExpandOk();
+  EXPECT_EQ(DumpJson(Get("self_rcs_certificate.b").attributes),
+            R"({"ca_validity_days":730,"common_name":"b-remote-cluster-server",)"
+            R"("key_type":"rsa-3072","renew_before_days":14,)"
+            R"("subject_alt_names":["b.example.com"],"validity_days":90})");
+  EXPECT_EQ(DumpJson(Get("self_rcs_certificate.c").attributes),
+            R"({"common_name":"c-remote-cluster-server","key_type":"ec-p384",)"
+            R"("subject_alt_names":["c.example.com"]})");
+  // No block: the attributes every earlier state holds, nothing more.
+  EXPECT_EQ(DumpJson(Get("self_rcs_certificate.a").attributes),
+            R"({"common_name":"a-remote-cluster-server","subject_alt_names":["a.example.com"]})");
+}
+
 TEST_F(ExpandTest, UnknownRemoteAddressIsAnError) {
   b_.Cluster("a", Platform::kSelf);
   b_.Cluster("b", Platform::kSelf).url = "";

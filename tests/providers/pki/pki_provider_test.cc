@@ -529,6 +529,212 @@ TEST_F(PkiProviderTest, RenewalWindowIsConfigurable) {
   EXPECT_NE(plan.reason.find("(within 90 days)"), std::string::npos) << plan.reason;
 }
 
+// ------------------------------------------------------------ key type and validity
+
+// `attrs` plus the remote_cluster_certificate settings in `extra`.
+Value With(Value attrs, const Value& extra) {
+  for (auto it = extra.begin(); it != extra.end(); ++it) attrs[it.key()] = it.value();
+  return attrs;
+}
+
+std::string KeyKind(X509* cert) {
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  std::string type = EVP_PKEY_is_a(key, "RSA") ? "RSA" : EVP_PKEY_is_a(key, "EC") ? "EC" : "?";
+  return type + "-" + std::to_string(EVP_PKEY_get_bits(key));
+}
+
+TEST_F(PkiProviderTest, KeyTypeAndValiditiesComeFromTheAttributes) {
+  const SysTime run = std::chrono::floor<seconds>(clock_.WallNow());
+  Value attrs = With(Attrs(kSans), Value{{"key_type", "rsa-2048"},
+                                         {"validity_days", 90},
+                                         {"ca_validity_days", 200},
+                                         {"renew_before_days", 10}});
+  state::ResourceState rs = CreateState(attrs);
+  X509Ptr ca = ParseCert(CaPem(rs));
+  X509Ptr leaf = ParseCert(Out(rs, "certificate_pem"));
+  ASSERT_TRUE(ca && leaf);
+  EXPECT_EQ(KeyKind(ca.get()), "RSA-2048");
+  EXPECT_EQ(KeyKind(leaf.get()), "RSA-2048");
+  EXPECT_LE(std::chrono::abs(NotAfter(leaf.get()) - (run + 90 * kDay)), seconds(2));
+  EXPECT_LE(std::chrono::abs(NotAfter(ca.get()) - (run + 200 * kDay)), seconds(2));
+  EXPECT_EQ(Verify(leaf.get(), ca.get(), clock_.WallNow()), X509_V_OK);
+  EXPECT_EQ(X509_get_key_usage(leaf.get()) & KU_KEY_ENCIPHERMENT,
+            static_cast<uint32_t>(KU_KEY_ENCIPHERMENT));
+  std::optional<OpenedP12> p12 =
+      OpenP12(Sensitive(rs, "keystore_p12"), Sensitive(rs, "keystore_password"));
+  ASSERT_TRUE(p12.has_value() && p12->key);
+  EXPECT_TRUE(EVP_PKEY_is_a(p12->key.get(), "RSA"));
+  EXPECT_EQ(X509_check_private_key(p12->cert.get(), p12->key.get()), 1);
+
+  LiveObject live;
+  PlanResponse plan = PlanFor(rs, attrs, &live);
+  EXPECT_EQ(plan.action, ChangeAction::kNoOp) << plan.reason;
+  EXPECT_EQ(live.attributes, attrs) << "read back as applied: no drift";
+}
+
+TEST_F(PkiProviderTest, KeyTypeChangeReissuesAnRsaCertificateBySameCa) {
+  Value attrs = Attrs(kSans);
+  state::ResourceState rs = CreateState(attrs);
+  Value rsa = With(attrs, Value{{"key_type", "rsa-3072"}});
+
+  LiveObject live;
+  PlanResponse plan = PlanFor(rs, rsa, &live);
+  EXPECT_EQ(plan.action, ChangeAction::kUpdate);
+  EXPECT_EQ(plan.reason, "key_type changed (ec-p256 -> rsa-3072): re-issued by the same CA");
+  EXPECT_FALSE(live.outputs.contains("fingerprint")) << "dependents see the re-issue coming";
+
+  ApplyResponse up = UpdateFrom(rs, rsa);
+  ASSERT_TRUE(up.status.ok()) << up.status.ToString();
+  state::ResourceState next = ToState(Spec(rsa), up.result, rsa);
+  X509Ptr leaf = ParseCert(Out(next, "certificate_pem"));
+  X509Ptr ca = ParseCert(CaPem(next));
+  EXPECT_EQ(KeyKind(leaf.get()), "RSA-3072");
+  // The CA is the same (peers need no change) and keeps its EC key.
+  EXPECT_EQ(Out(next, "ca_fingerprint"), Out(rs, "ca_fingerprint"));
+  EXPECT_EQ(Sensitive(next, "ca_key_pem"), Sensitive(rs, "ca_key_pem"));
+  EXPECT_EQ(KeyKind(ca.get()), "EC-256");
+  EXPECT_EQ(Sensitive(next, "keystore_password"), Sensitive(rs, "keystore_password"));
+  X509Ptr old_ca = ParseCert(CaPem(rs));
+  EXPECT_EQ(Verify(leaf.get(), old_ca.get(), clock_.WallNow()), X509_V_OK);
+  std::optional<OpenedP12> p12 =
+      OpenP12(Sensitive(next, "keystore_p12"), Sensitive(next, "keystore_password"));
+  ASSERT_TRUE(p12.has_value());
+  EXPECT_EQ(Sha256(p12->cert.get()), Out(next, "fingerprint"));
+  EXPECT_EQ(PlanFor(next, rsa).action, ChangeAction::kNoOp);
+
+  // The CA takes the key type when it is next replaced (here: expiring).
+  SetNow(NotAfter(ca.get()) - 10 * kDay);
+  PlanResponse renew = PlanFor(next, rsa);
+  EXPECT_EQ(renew.action, ChangeAction::kReplace) << renew.reason;
+  graph::ResourceSpec spec = Spec(rsa);
+  ApplyRequest create;
+  create.desired = &spec;
+  create.attributes = rsa;
+  ApplyResponse replaced = provider_->Create(create);
+  ASSERT_TRUE(replaced.status.ok()) << replaced.status.ToString();
+  X509Ptr new_ca = ParseCert(replaced.result.outputs.at("ca_pems").at(0).get<std::string>());
+  EXPECT_EQ(KeyKind(new_ca.get()), "RSA-3072");
+}
+
+TEST_F(PkiProviderTest, ValidityChangeReissuesAndExplicitDefaultsAreNoChange) {
+  Value attrs = Attrs(kSans);
+  state::ResourceState rs = CreateState(attrs);
+  // Writing the defaults out changes nothing.
+  Value defaults = With(attrs, Value{{"key_type", "ec-p256"},
+                                     {"validity_days", 365},
+                                     {"ca_validity_days", 1095},
+                                     {"renew_before_days", 30}});
+  EXPECT_EQ(PlanFor(rs, defaults).action, ChangeAction::kNoOp) << PlanFor(rs, defaults).reason;
+  // Nor does ca_validity_days alone: the CA keeps its dates until replaced.
+  EXPECT_EQ(PlanFor(rs, With(attrs, Value{{"ca_validity_days", 2000}})).action,
+            ChangeAction::kNoOp);
+
+  Value shorter = With(attrs, Value{{"validity_days", 90}});
+  PlanResponse plan = PlanFor(rs, shorter);
+  EXPECT_EQ(plan.action, ChangeAction::kUpdate);
+  EXPECT_EQ(plan.reason, "validity changed (365 days -> 90 days): re-issued by the same CA");
+  SetNow(clock_.WallNow() + 3 * kDay);
+  ApplyResponse up = UpdateFrom(rs, shorter);
+  ASSERT_TRUE(up.status.ok()) << up.status.ToString();
+  state::ResourceState next = ToState(Spec(shorter), up.result, shorter);
+  X509Ptr leaf = ParseCert(Out(next, "certificate_pem"));
+  EXPECT_LE(std::chrono::abs(NotAfter(leaf.get()) - (clock_.WallNow() + 90 * kDay)), seconds(2));
+  EXPECT_EQ(Out(next, "ca_fingerprint"), Out(rs, "ca_fingerprint"));
+  EXPECT_EQ(PlanFor(next, shorter).action, ChangeAction::kNoOp);
+  // Days later, still the same validity: no churn.
+  SetNow(clock_.WallNow() + 20 * kDay);
+  EXPECT_EQ(PlanFor(next, shorter).action, ChangeAction::kNoOp);
+}
+
+TEST_F(PkiProviderTest, RenewalWindowComesFromTheAttributeOverTheOptions) {
+  PkiProviderOptions opts;
+  opts.renew_before = 90 * kDay;
+  Init(opts);
+  Value attrs = Attrs(kSans);
+  Value narrow = With(attrs, Value{{"renew_before_days", 10}});
+  Value wide = With(attrs, Value{{"renew_before_days", 60}});
+  state::ResourceState rs = CreateState(narrow);
+  X509Ptr leaf = ParseCert(Out(rs, "certificate_pem"));
+
+  SetNow(NotAfter(leaf.get()) - 50 * kDay);
+  EXPECT_EQ(PlanFor(rs, narrow).action, ChangeAction::kNoOp) << "10 days, not the options' 90";
+  PlanResponse by_options = PlanFor(rs, attrs);
+  EXPECT_EQ(by_options.action, ChangeAction::kUpdate);
+  EXPECT_NE(by_options.reason.find("(within 90 days)"), std::string::npos) << by_options.reason;
+  PlanResponse by_attribute = PlanFor(rs, wide);
+  EXPECT_EQ(by_attribute.action, ChangeAction::kUpdate);
+  EXPECT_NE(by_attribute.reason.find("(within 60 days)"), std::string::npos)
+      << by_attribute.reason;
+
+  SetNow(NotAfter(leaf.get()) - 9 * kDay);
+  PlanResponse late = PlanFor(rs, narrow);
+  EXPECT_EQ(late.action, ChangeAction::kUpdate);
+  EXPECT_NE(late.reason.find("(within 10 days)"), std::string::npos) << late.reason;
+}
+
+TEST_F(PkiProviderTest, TopologyWithoutTheBlockHasNoNewAttributesOrDiff) {
+  Value attrs = Attrs(kSans);
+  state::ResourceState rs = CreateState(attrs);
+  LiveObject live;
+  EXPECT_EQ(PlanFor(rs, attrs, &live).action, ChangeAction::kNoOp);
+  EXPECT_EQ(live.attributes, attrs);
+  for (const char* key : {"key_type", "validity_days", "ca_validity_days", "renew_before_days"}) {
+    EXPECT_FALSE(live.attributes.contains(key)) << key;
+  }
+  // A year on, only the usual expiry re-issue, nothing about the settings.
+  SetNow(clock_.WallNow() + 340 * kDay);
+  PlanResponse plan = PlanFor(rs, attrs);
+  EXPECT_EQ(plan.action, ChangeAction::kUpdate);
+  EXPECT_EQ(plan.reason.find("key_type"), std::string::npos) << plan.reason;
+  EXPECT_EQ(plan.reason.find("validity changed"), std::string::npos) << plan.reason;
+}
+
+TEST_F(PkiProviderTest, KeyTypeIsReadBackSoADifferentKeyIsDrift) {
+  Value attrs = Attrs(kSans);
+  state::ResourceState rs = CreateState(attrs);
+  // State that claims RSA over an EC certificate (e.g. edited by hand).
+  rs.attributes["key_type"] = "rsa-2048";
+  Value rsa = With(attrs, Value{{"key_type", "rsa-2048"}});
+  LiveObject live;
+  PlanResponse plan = PlanFor(rs, rsa, &live);
+  EXPECT_EQ(live.attributes.value("key_type", ""), "ec-p256");
+  EXPECT_EQ(plan.action, ChangeAction::kUpdate);
+}
+
+TEST_F(PkiProviderTest, InvalidSettingsAreErrorsNamingTheAddress) {
+  Value attrs = Attrs(kSans);
+  state::ResourceState rs = CreateState(attrs);
+  struct Case {
+    Value extra;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {Value{{"key_type", "rsa-1024"}}, "key_type \"rsa-1024\" is not one of ec-p256"},
+           {Value{{"validity_days", 0}}, "validity_days must be a whole number of days"},
+           {Value{{"renew_before_days", 365}},
+            "renew_before_days (365) must be less than validity_days (365)"},
+           {Value{{"ca_validity_days", 20}},
+            "renew_before_days (30) must be less than ca_validity_days (20)"}}) {
+    Value bad = With(attrs, c.extra);
+    PlanResponse plan = PlanFor(rs, bad);
+    ASSERT_TRUE(plan.diagnostics.has_errors()) << c.message;
+    std::string text;
+    for (const Diagnostic& d : plan.diagnostics.items()) text += d.ToString();
+    EXPECT_NE(text.find(c.message), std::string::npos) << text;
+    EXPECT_NE(text.find(kAddress), std::string::npos) << text;
+    EXPECT_NE(text.find("remote_cluster_certificate"), std::string::npos) << text;
+    graph::ResourceSpec spec = Spec(bad);
+    ApplyRequest req;
+    req.desired = &spec;
+    req.attributes = bad;
+    ApplyResponse created = provider_->Create(req);
+    EXPECT_FALSE(created.status.ok());
+    EXPECT_NE(created.status.message().find(c.message), std::string::npos)
+        << created.status.ToString();
+    EXPECT_FALSE(UpdateFrom(rs, bad).status.ok());
+  }
+}
+
 TEST_F(PkiProviderTest, CaExpiringWithinWindowReplacesEverything) {
   PkiProviderOptions opts;
   opts.ca_validity = 100 * kDay;

@@ -371,9 +371,10 @@ TEST_F(SelfProviderTest, RemoteClusterServerLifecycle) {
               kKsPassword);
     EXPECT_TRUE(c.restart);
   }
-  // Rolling: es1, wait for the API, es2, wait.
-  EXPECT_EQ(events_, (std::vector<std::string>{"apply es1 restart", "GET /_cluster/health",
-                                               "apply es2 restart", "GET /_cluster/health"}));
+  // Rolling: the node count first, es1, wait for the API, es2, wait.
+  EXPECT_EQ(events_, (std::vector<std::string>{"GET /_cluster/health", "apply es1 restart",
+                                               "GET /_cluster/health", "apply es2 restart",
+                                               "GET /_cluster/health"}));
   EXPECT_EQ(created.result.outputs["files"]["es1"]["remote-cluster-server.p12"], Sha256Hex(kP12));
 
   // Read back: in sync, plan no-op.
@@ -619,9 +620,9 @@ TEST_F(SelfProviderTest, ReloadNotReachingANodeFails) {
   auto& reload = Spec(kReloadType, "self_reload.sm", Value{{"credential_key_ids", {"k"}}});
   ApplyResponse r = Keep(provider().Create(Request(&reload, nullptr)));
   ASSERT_FALSE(r.status.ok());
-  EXPECT_NE(r.status.message().find(
-                "node id2 (not reached): failed_node_exception: Failed node [id2]"),
-            std::string::npos)
+  EXPECT_NE(
+      r.status.message().find("node id2 (not reached): failed_node_exception: Failed node [id2]"),
+      std::string::npos)
       << r.status.message();
   EXPECT_NE(r.status.message().find("every node is up"), std::string::npos);
 }
@@ -769,10 +770,14 @@ TEST_F(SelfProviderTest, GroupIsOneNodeChangePerNodeInRollingOrder) {
   group[0] = {ChangeAction::kCreate, a.address, Request(&a, nullptr, RcsSecrets())};
   group[1] = {ChangeAction::kCreate, b.address, Request(&b, nullptr)};
   group[2] = {ChangeAction::kCreate, t.address, Request(&t, nullptr)};
-  int health = 0;
-  handler_ = [&health](const http::Request&) -> Result<http::Response> {
-    // Each node's first poll finds the cluster still down.
-    return ++health % 2 == 1 ? Json(503, "{}") : Json(200, "{}");
+  handler_ = [this](const http::Request&) -> Result<http::Response> {
+    // 3 nodes before any restart; after a node's restart the API is down,
+    // then answers without that node (not rejoined yet), then with it.
+    size_t polls = 0;  // this one included: FakeHttp records before answering
+    for (auto e = events_.rbegin(); e != events_.rend() && e->rfind("GET", 0) == 0; ++e) ++polls;
+    if (Events("apply").empty()) return Json(200, R"({"number_of_nodes":3})");
+    if (polls == 1) return Json(503, "{}");
+    return Json(200, polls == 2 ? R"({"number_of_nodes":2})" : R"({"number_of_nodes":3})");
   };
   std::vector<ApplyResponse> out = provider().ApplyGroup(group);
   ASSERT_EQ(out.size(), 3u);
@@ -789,15 +794,16 @@ TEST_F(SelfProviderTest, GroupIsOneNodeChangePerNodeInRollingOrder) {
     EXPECT_TRUE(c.take_over.has_value());
     EXPECT_TRUE(c.restart);
   }
-  EXPECT_EQ(events_, (std::vector<std::string>{
-                         "apply es1 restart", "GET /_cluster/health", "GET /_cluster/health",
-                         "apply es2 restart", "GET /_cluster/health", "GET /_cluster/health",
-                         "apply es3 restart", "GET /_cluster/health", "GET /_cluster/health"}));
-  // Every change of the group hears about the shared wait.
+  const std::string get = "GET /_cluster/health";
+  EXPECT_EQ(events_,
+            (std::vector<std::string>{get, "apply es1 restart", get, get, get, "apply es2 restart",
+                                      get, get, get, "apply es3 restart", get, get, get}));
+  // Every change of the group hears about the shared wait (twice a node:
+  // down, then back without the node).
   EXPECT_EQ(std::count(progress_.begin(), progress_.end(),
                        "waiting for node es2 to answer after its restart"),
-            3);
-  EXPECT_EQ(clock_.elapsed(), std::chrono::milliseconds(3000));
+            6);
+  EXPECT_EQ(clock_.elapsed(), std::chrono::milliseconds(6000));
 }
 
 TEST_F(SelfProviderTest, FailingNodeStopsTheGroup) {
@@ -815,8 +821,8 @@ TEST_F(SelfProviderTest, FailingNodeStopsTheGroup) {
   EXPECT_NE(m.find("not changed: node es3"), std::string::npos) << m;
   EXPECT_NE(m.find("run `crosslink apply` again"), std::string::npos) << m;
   EXPECT_TRUE(nodes_["es3"]->changes.empty());
-  EXPECT_EQ(events_, (std::vector<std::string>{"apply es1 restart", "GET /_cluster/health",
-                                               "apply es2 restart"}));
+  EXPECT_EQ(events_, (std::vector<std::string>{"GET /_cluster/health", "apply es1 restart",
+                                               "GET /_cluster/health", "apply es2 restart"}));
 }
 
 TEST_F(SelfProviderTest, ClusterNotAnsweringAfterRestartTimesOut) {
@@ -826,7 +832,8 @@ TEST_F(SelfProviderTest, ClusterNotAnsweringAfterRestartTimesOut) {
   ApplyResponse r = Keep(provider().Create(Request(&a, nullptr, RcsSecrets())));
   ASSERT_FALSE(r.status.ok());
   EXPECT_EQ(r.status.code(), StatusCode::kDeadlineExceeded);
-  EXPECT_NE(r.status.message().find("node es1 was restarted but cluster \"sm\" does not answer"),
+  EXPECT_NE(r.status.message().find("node es1 was restarted but cluster \"sm\" is not back at "
+                                    "https://sm.example:9200 60 s later (last: HTTP 503)"),
             std::string::npos)
       << r.status.message();
   EXPECT_NE(r.status.message().find("not changed: node es2"), std::string::npos);
@@ -907,7 +914,6 @@ TEST_F(SelfProviderTest, NoSecretInAnyResponse) {
   }
 }
 
-
 // ------------------------------------------------------------ review fixes
 
 // An ECH remote (public CA): the graph may leave certificate_authorities out.
@@ -967,6 +973,20 @@ TEST_F(SelfProviderTest, NodeGoneFromTheTopology) {
   EXPECT_NE(refused.status.message().find("has no node es2 in the topology (its nodes: es1)"),
             std::string::npos)
       << refused.status.message();
+}
+
+// Transport trust depends on each node's own CAs: its error names the node.
+TEST_F(SelfProviderTest, TransportTrustWithNothingToTrustNamesTheNode) {
+  MakeCluster({"es1", "es2"});
+  nodes_["es2"]->tls.ca_pems.clear();
+  auto& spec =
+      Spec(kTransportTrustType, "self_transport_trust.sm", Value{{"nodes", {"es1", "es2"}}});
+  ApplyResponse r = Keep(provider().Create(Request(&spec, nullptr)));
+  ASSERT_FALSE(r.status.ok());
+  EXPECT_NE(r.status.message().find("node es2 (local /es/es2): self_transport_trust: no CA"),
+            std::string::npos)
+      << r.status.message();
+  EXPECT_TRUE(nodes_["es1"]->changes.empty());  // nothing written
 }
 
 }  // namespace
