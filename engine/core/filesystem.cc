@@ -108,7 +108,7 @@ class PosixFileSystem : public FileSystem {
 
   Status Remove(const std::string& p) override {
     std::string path = ExpandHome(p);
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("cannot remove", p);
+    if (::remove(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("cannot remove", p);
     return Status::Ok();
   }
 

@@ -33,7 +33,9 @@ class FileSystem {
   // Creates the file with `mode` when absent.
   virtual Status AppendFile(const std::string& path, const std::string& data, uint32_t mode) = 0;
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
-  virtual Status Remove(const std::string& path) = 0;  // OK when already absent
+  // A file, or an empty directory (a directory with entries is an error).
+  // OK when already absent.
+  virtual Status Remove(const std::string& path) = 0;
   virtual Status MakeDirs(const std::string& path, uint32_t mode) = 0;
   // Permission bits of an existing file.
   virtual Result<uint32_t> FileMode(const std::string& path) = 0;

@@ -187,6 +187,28 @@ void TopologyBuilder::CheckConnection(const std::string& pointer, const Connecti
     }
   }
   if (local_ok && remote_ok) CheckVersions(pointer, c, t);
+  if (local_ok && remote_ok && c.security == SecurityModel::kCertificate &&
+      Usable(security_ptr)) {
+    CheckCertificateDelivery(security_ptr, *t.FindCluster(c.local));
+    CheckCertificateDelivery(security_ptr, *t.FindCluster(c.remote));
+  }
+}
+
+// The certificate model reads a self-managed cluster's own transport CA and
+// node names from its nodes' files: a bundle node's files are not here.
+void TopologyBuilder::CheckCertificateDelivery(const std::string& security_ptr,
+                                               const Cluster& cluster) {
+  if (cluster.platform != Platform::kSelf) return;
+  for (const NodeDelivery& n : cluster.nodes) {
+    if (n.kind != NodeDelivery::Kind::kBundle) continue;
+    Error(security_ptr,
+          "security: certificate needs the transport certificates of cluster \"" + cluster.name +
+              "\"'s nodes, but node \"" + n.name +
+              "\" has delivery: bundle (crosslink cannot read a bundle node's files)",
+          "use delivery: local for the nodes of \"" + cluster.name +
+              "\", or security: api_key for this connection");
+    return;
+  }
 }
 
 void TopologyBuilder::CheckMode(const std::string& pointer, const Cluster& local,

@@ -53,6 +53,7 @@ class TopologyBuilder {
   void CheckConnection(const std::string& pointer, const Connection& c, const Topology& t);
   void CheckMode(const std::string& pointer, const Cluster& local, const Cluster& remote);
   void CheckVersions(const std::string& pointer, const Connection& c, const Topology& t);
+  void CheckCertificateDelivery(const std::string& security_ptr, const Cluster& cluster);
 
   // Helpers.
   bool Usable(const std::string& pointer) const { return !reported_.Covers(pointer); }

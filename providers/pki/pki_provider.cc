@@ -499,8 +499,9 @@ std::vector<std::string> GenerationChanges(const Stored& s, const Settings& want
   const bool capped = s.leaf_info.not_after + kTolerance >= s.ca_info.not_after;
   const auto diff = issued > want.validity ? issued - want.validity : want.validity - issued;
   if (diff > kTolerance && !(capped && want.validity > issued)) {
-    out.push_back("validity changed (" + WindowText(std::chrono::round<std::chrono::hours>(issued)) +
-                  " -> " + WindowText(want.validity) + ")");
+    const auto issued_hours = std::chrono::round<std::chrono::hours>(issued);
+    out.push_back("validity changed (" + WindowText(issued_hours) + " -> " +
+                  WindowText(want.validity) + ")");
   }
   return out;
 }

@@ -73,7 +73,8 @@
 // re-issued by the same CA" or "key_type changed (ec-p256 -> rsa-3072);
 // validity changed (365 days -> 90 days): re-issued by the same CA". Invalid
 // settings (unknown key_type, a window not shorter than a validity) are a
-// plan error naming the address; Create and Update refuse them too. Delete removes nothing outside state.
+// plan error naming the address; Create and Update refuse them too.
+// Delete removes nothing outside state.
 //
 // Thread-safety: thread-safe after Configure (no mutable state).
 

@@ -1,5 +1,6 @@
 // The local delivery of node.h: an Elasticsearch home on this machine.
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,12 +132,12 @@ class LocalNode : public Node {
 
     // 4. Restart.
     NodeApplyResult result;
-    if (!change.restart) return result;
+    if (!change.restart) return Done(change, result);
     if (restart_.empty()) {
       result.restart = RestartOutcome::kUserRequired;
       result.note = "restart required: no restart command is configured for node " + name_ +
                     "; restart it yourself (or set `restart` on the node in the topology)";
-      return result;
+      return Done(change, result);
     }
     Status restarted = Restart();
     if (!restarted.ok()) {
@@ -150,7 +151,7 @@ class LocalNode : public Node {
     }
     result.restart = RestartOutcome::kDone;
     result.note = "restarted (" + restart_ + ")";
-    return result;
+    return Done(change, result);
   }
 
   Result<TransportTls> ReadTransportTls() override {
@@ -176,6 +177,19 @@ class LocalNode : public Node {
   }
 
  private:
+  // After a successful Apply: config/crosslink/ goes once crosslink's last
+  // file is removed (best effort: an empty directory left behind is harmless).
+  NodeApplyResult Done(const NodeChange& change, NodeApplyResult result) {
+    if (!change.remove_files.empty() && fs_.Exists(FilesDir())) {
+      Result<std::vector<std::string>> left = fs_.ListDir(FilesDir());
+      if (left.ok() && left->empty()) {
+        Status removed = fs_.Remove(FilesDir());
+        if (!removed.ok()) spdlog::debug("{}: {}", Describe(), removed.message());
+      }
+    }
+    return result;
+  }
+
   std::string ConfigDir() const { return home_ + "/config"; }
   std::string YmlPath() const { return ConfigDir() + "/elasticsearch.yml"; }
   std::string FilesDir() const { return ConfigDir() + "/" + kFilesDir; }

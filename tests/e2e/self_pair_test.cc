@@ -46,6 +46,18 @@ class SelfPairTest : public SelfTest {
     return FirstCert(ReadText(Home(cluster) + "/config/certs/transport_ca.crt"));
   }
 
+  // The key type of the remote cluster server certificate crosslink wrote.
+  std::optional<pki::KeyType> RcsServerKeyType(const std::string& home) {
+    const auto keystore = KeystoreEntries(home);
+    auto pw = keystore.find("xpack.security.remote_cluster_server.ssl.keystore.secure_password");
+    if (pw == keystore.end()) return std::nullopt;
+    auto id = pki::ReadPkcs12(ReadText(home + "/config/crosslink/remote-cluster-server.p12"),
+                              Secret(pw->second));
+    if (!id.ok()) return std::nullopt;
+    auto info = pki::InspectCertificate(id->LeafPem());
+    return info.ok() ? info->key_type : std::nullopt;
+  }
+
   bool HasRcsListener(const std::string& cluster) {
     return SelfInspect(cluster)["listeners"].contains("rcs");
   }
@@ -212,6 +224,41 @@ TEST_F(SelfPairTest, CertificateInsideTheRenewalWindowIsReissued) {
   EXPECT_EQ(CrosslinkFile(Home("edge"), "remote-cluster-ca.crt"), edge_trust);
 
   tune_providers_ = nullptr;
+  ExpectNoChanges();
+
+  Outcome destroy = Destroy();
+  ASSERT_EQ(destroy.code, 0) << Show(destroy);
+  ExpectNodesAsBefore(edge);
+  ExpectNodesAsBefore(core);
+  ExpectNoSecretLeaked();
+}
+
+// The topology asks for another key type for core's remote cluster server
+// certificate (remote_cluster_certificate.key_type): the certificate is
+// re-issued with an RSA key by the same CA, in place, and the link stays up.
+TEST_F(SelfPairTest, KeyTypeChangeReissuesTheServerCertificateInPlace) {
+  const std::vector<NodeSnapshot> edge = SnapshotNodes("edge");
+  const std::vector<NodeSnapshot> core = SnapshotNodes("core");
+  ASSERT_TRUE(ApplyEdgeToCore());
+  const std::string ca_before = RcsCaPem(Home("core"));
+  ASSERT_FALSE(ca_before.empty());
+
+  WriteTopology("version: 1\nclusters:\n" + SelfCluster("edge") +
+                SelfCluster("core", "    remote_cluster_certificate: { key_type: rsa-2048 }\n") +
+                "connections:\n" + kEdgeToCore);
+  Outcome plan = Plan();
+  ASSERT_EQ(plan.code, 2) << Show(plan);
+  EXPECT_THAT(plan.out, HasSubstr("self_rcs_certificate.core will be updated in-place"));
+  EXPECT_THAT(plan.out, Not(HasSubstr("self_rcs_certificate.core will be replaced")));
+  EXPECT_THAT(plan.out, Not(HasSubstr("self_client_tls.edge will be")));
+
+  Outcome apply = Apply();
+  ASSERT_EQ(apply.code, 0) << Show(apply);
+  RememberNodeSecrets("core");
+  ExpectNodesRunning("core");
+  EXPECT_TRUE(Connected("edge", "core", /*api_key_model=*/true));
+  EXPECT_EQ(RcsCaPem(Home("core")), ca_before);
+  EXPECT_EQ(RcsServerKeyType(Home("core")), pki::KeyType::kRsa2048);
   ExpectNoChanges();
 
   Outcome destroy = Destroy();

@@ -91,7 +91,20 @@ Status MemFileSystem::Rename(const std::string& from, const std::string& to) {
 
 Status MemFileSystem::Remove(const std::string& p) {
   std::lock_guard<std::mutex> lock(mu_);
-  files_.erase(Normalize(p));
+  const std::string path = Normalize(p);
+  if (dirs_.count(path) > 0) {
+    for (const auto& [file, content] : files_) {
+      if (Parent(file) == path) return Status::IoError("cannot remove " + path + ": not empty");
+    }
+    for (const auto& [dir, mode] : dirs_) {
+      if (dir != path && Parent(dir) == path) {
+        return Status::IoError("cannot remove " + path + ": not empty");
+      }
+    }
+    dirs_.erase(path);
+    return Status::Ok();
+  }
+  files_.erase(path);
   return Status::Ok();
 }
 

@@ -51,6 +51,15 @@ TEST_F(PosixFileSystemTest, MissingFileIsNotFoundAndRemoveIsIdempotent) {
   EXPECT_FALSE(fs_->Exists(dir_ + "/nope"));
 }
 
+TEST_F(PosixFileSystemTest, RemoveTakesAnEmptyDirectoryButNotAFullOne) {
+  ASSERT_TRUE(fs_->MakeDirs(dir_ + "/d/e", 0700).ok());
+  EXPECT_FALSE(fs_->Remove(dir_ + "/d").ok());  // holds e
+  EXPECT_TRUE(fs_->Exists(dir_ + "/d/e"));
+  EXPECT_TRUE(fs_->Remove(dir_ + "/d/e").ok());
+  EXPECT_TRUE(fs_->Remove(dir_ + "/d").ok());
+  EXPECT_FALSE(fs_->Exists(dir_ + "/d"));
+}
+
 TEST_F(PosixFileSystemTest, MakeDirsCreatesNestedDirectoriesAndRenameMoves) {
   ASSERT_TRUE(fs_->MakeDirs(dir_ + "/a/b/c", 0700).ok());
   ASSERT_TRUE(fs_->WriteFileAtomic(dir_ + "/a/b/c/x", "x", 0600).ok());

@@ -103,8 +103,8 @@ TEST_F(LoaderTest, GoodExampleBuildsTheExpectedModel) {
   EXPECT_EQ(onprem->nodes[0].home, "/usr/share/elasticsearch");
   EXPECT_EQ(onprem->nodes[0].restart, "systemctl restart elasticsearch");
   EXPECT_THAT(onprem->nodes[0].hosts, ElementsAre("es1.dc1.example.com", "10.0.0.11"));
-  EXPECT_EQ(onprem->nodes[1].kind, NodeDelivery::Kind::kBundle);
-  EXPECT_EQ(onprem->nodes[1].bundle_dir, "./bundles/es2");
+  EXPECT_EQ(onprem->nodes[1].kind, NodeDelivery::Kind::kLocal) << "local is the default";
+  EXPECT_EQ(onprem->nodes[1].home, "/opt/es2/elasticsearch");
 
   ASSERT_EQ(t->connections.size(), 4u);
   const Connection& c0 = t->connections[0];
@@ -141,6 +141,28 @@ TEST_F(LoaderTest, GoodExampleBuildsTheExpectedModel) {
   EXPECT_TRUE(c3.access.empty());
   ASSERT_EQ(c3.roles.size(), 1u);
   EXPECT_TRUE(c3.roles[0].body.contains("indices"));
+}
+
+TEST_F(LoaderTest, BundleNodeKeepsItsDirectory) {
+  fakes::MemFileSystem fs;
+  fs.SetFile("topo.yaml", R"(version: 1
+clusters:
+  onprem:
+    platform: self
+    url: https://es1.example.com:9200
+    nodes:
+      - { name: es1, home: /usr/share/elasticsearch }
+      - { name: es2, delivery: bundle, bundle_dir: ./bundles/es2, hosts: [es2.example.com] }
+)");
+  Diagnostics diags;
+  std::optional<Topology> t = LoadTopologyFile("topo.yaml", fs, &diags);
+  ASSERT_TRUE(t.has_value()) << diags.ToString();
+  const Cluster* onprem = t->FindCluster("onprem");
+  ASSERT_NE(onprem, nullptr);
+  ASSERT_EQ(onprem->nodes.size(), 2u);
+  EXPECT_EQ(onprem->nodes[1].kind, NodeDelivery::Kind::kBundle);
+  EXPECT_EQ(onprem->nodes[1].bundle_dir, "./bundles/es2");
+  EXPECT_THAT(onprem->nodes[1].hosts, ElementsAre("es2.example.com"));
 }
 
 TEST_F(LoaderTest, FileSecretsResolveRelativeToTheTopologyDirectory) {
