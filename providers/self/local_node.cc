@@ -123,10 +123,10 @@ class LocalNode : public Node {
     }
 
     // 3. Keystore.
-    std::vector<std::string> added_new;
-    Status ks = ApplyKeystore(change, present, &added_new);
+    KeystoreJournal journal;
+    Status ks = ApplyKeystore(change, present, &journal);
     if (!ks.ok()) {
-      std::string undo = Undo(&txn, added_new);
+      std::string undo = Undo(&txn, journal);
       return Status::Error(ks.code(), ks.message() + undo);
     }
 
@@ -141,7 +141,7 @@ class LocalNode : public Node {
     }
     Status restarted = Restart();
     if (!restarted.ok()) {
-      std::string undo = Undo(&txn, added_new);
+      std::string undo = Undo(&txn, journal);
       Status again = Restart();
       undo += again.ok()
                   ? "; the node was restarted with its previous configuration"
@@ -291,33 +291,54 @@ class LocalNode : public Node {
     return names;
   }
 
+  // What ApplyKeystore changed, to put back: settings it added that were
+  // absent, and the previous values (read with `show` first) of settings it
+  // replaced or removed.
+  struct KeystoreJournal {
+    std::vector<std::string> added_new;
+    std::map<std::string, Secret> previous;
+  };
+
   Status ApplyKeystore(const NodeChange& change, const std::set<std::string>& present,
-                       std::vector<std::string>* added_new) {
+                       KeystoreJournal* journal) {
+    auto remember = [&](const std::string& setting) -> Status {
+      if (!present.count(setting) || journal->previous.count(setting)) return Status::Ok();
+      Result<Secret> old = KeystoreShow(setting);
+      if (!old.ok()) return old.status();
+      journal->previous[setting] = std::move(old).value();
+      return Status::Ok();
+    };
     for (const auto& [setting, value] : change.keystore_add) {
+      CROSSLINK_RETURN_IF_ERROR(remember(setting));
       Result<CommandResult> run = Keystore({"add", "-x", "-f", setting}, value);
       if (!run.ok()) return run.status();
-      if (!present.count(setting)) added_new->push_back(setting);
+      if (!present.count(setting)) journal->added_new.push_back(setting);
     }
     for (const std::string& setting : change.keystore_remove) {
       if (!present.count(setting)) continue;
+      CROSSLINK_RETURN_IF_ERROR(remember(setting));
       Result<CommandResult> run = Keystore({"remove", setting});
       if (!run.ok()) return run.status();
     }
     return Status::Ok();
   }
 
-  // Puts files and new keystore settings back; returns what to append to
-  // the error message.
-  std::string Undo(FileTxn* txn, const std::vector<std::string>& added_new) {
+  // Puts files and the keystore back (new settings removed, replaced or
+  // removed ones re-added with their previous values); returns what to
+  // append to the error message.
+  std::string Undo(FileTxn* txn, const KeystoreJournal& journal) {
     std::vector<std::string> stuck;
-    for (const std::string& setting : added_new) {
+    for (const std::string& setting : journal.added_new) {
       if (!Keystore({"remove", setting}).ok()) stuck.push_back(setting);
+    }
+    for (const auto& [setting, value] : journal.previous) {
+      if (!Keystore({"add", "-x", "-f", setting}, value).ok()) stuck.push_back(setting);
     }
     Status files = txn->Rollback();
     std::string out = files.ok() ? "; the node's files were restored"
                                  : "; restoring the node's files failed (" + files.message() +
                                        "): check " + ConfigDir() + " by hand";
-    if (!stuck.empty()) out += "; keystore settings left added: " + JoinNames(stuck);
+    if (!stuck.empty()) out += "; keystore settings not restored: " + JoinNames(stuck);
     return out;
   }
 

@@ -168,7 +168,7 @@ class SelfProviderImpl : public Provider {
   ApplyResponse Reload(ClusterCtx& ctx, const ApplyRequest& req);
   // Nodes in the cluster now (_cluster/health number_of_nodes); 0 when
   // unknown. Under ctx.mu.
-  int64_t NodeCount(ClusterCtx& ctx);
+  Result<int64_t> NodeCount(ClusterCtx& ctx, const std::string& node);
   // Until the REST API answers with at least `nodes` nodes (the count
   // before the restart: the node rejoined), bounded by restart_timeout.
   Status WaitForApi(ClusterCtx& ctx, const std::string& node, int64_t nodes,
@@ -302,7 +302,17 @@ ReadResponse SelfProviderImpl::Read(const ReadRequest& req) {
       }
       resp.objects[item.address] = std::move(live);
     } else if (IsNodeType(item.type)) {
-      resp.objects[item.address] = ReadNodeResource(item, readbacks);
+      LiveObject live = ReadNodeResource(item, readbacks);
+      if (item.type == kCredentialType && item.prior == nullptr && live.exists) {
+        resp.diagnostics.Warning(
+            item.desired ? item.desired->origin : SourceLocation{}, "",
+            item.address + ": keystore entry " + elasticsearch::JsonString(attrs, "setting") +
+                " already exists on " + NodesPhrase(NodesOf(live.attributes)) +
+                " and crosslink did not write it",
+            "remove it from those nodes' keystores (bin/elasticsearch-keystore remove), or give "
+            "the connection another alias");
+      }
+      resp.objects[item.address] = std::move(live);
       if (item.type == kTrustRestrictionsType && item.desired != nullptr) {
         CheckOtherNames(ctx, *item.desired, &resp.diagnostics);
       }
@@ -404,12 +414,14 @@ LiveObject SelfProviderImpl::ReadNodeResource(
     }
     return live;
   }
-  // Not in state. Keystore values cannot be read back: a credential entry
-  // is always written again.
-  if (item.type == kCredentialType || !present) return live;
+  // Not in state.
+  if (!present) return live;
   live.exists = true;
-  live.managed_by_crosslink = true;  // crosslink's block / files / entries
   live.attributes = Value{{"nodes", present_on}};
+  // Keystore entries carry no mark and their values cannot be read back: an
+  // entry crosslink has no state for is someone else's (never overwritten,
+  // never removed). Block keys and config/crosslink/ files are crosslink's.
+  live.managed_by_crosslink = item.type != kCredentialType;
   return live;
 }
 
@@ -707,15 +719,23 @@ void SelfProviderImpl::ApplyCluster(ClusterCtx& ctx, const std::vector<GroupChan
       change.restart = restarting && differs;
       const bool crosslink_restarts =
           n.delivery->kind == topology::NodeDelivery::Kind::kLocal && !n.delivery->restart.empty();
-      if (change.restart && crosslink_restarts && !nodes_before) nodes_before = NodeCount(ctx);
+      if (change.restart && crosslink_restarts && !nodes_before) {
+        Result<int64_t> count = NodeCount(ctx, name);
+        if (count.ok()) {
+          nodes_before = *count;
+        } else {
+          failed = count.status();
+        }
+      }
       spdlog::info("self: {} {}: applying{}", ClusterName(ctx), n.node->Describe(),
                    change.restart ? " and restarting" : "");
-      Result<NodeApplyResult> applied = n.node->Apply(change);
+      Result<NodeApplyResult> applied =
+          failed.ok() ? n.node->Apply(change) : Result<NodeApplyResult>(failed);
       if (!applied.ok()) {
         failed = applied.status();
       } else if (applied->restart == RestartOutcome::kDone) {
         outcome = " (restarted)";
-        failed = WaitForApi(ctx, name, nodes_before.value_or(0), everyone);
+        failed = WaitForApi(ctx, name, nodes_before.value_or(1), everyone);
       } else if (applied->restart == RestartOutcome::kUserRequired) {
         outcome = " (restart is yours)";
         for (const GroupMember& m : members) {
@@ -785,12 +805,21 @@ void SelfProviderImpl::ApplyCluster(ClusterCtx& ctx, const std::vector<GroupChan
   }
 }
 
-int64_t SelfProviderImpl::NodeCount(ClusterCtx& ctx) {
+// The cluster's node count before a rolling restart: without it crosslink
+// could not tell that a restarted node is back before restarting the next.
+Result<int64_t> SelfProviderImpl::NodeCount(ClusterCtx& ctx, const std::string& node) {
+  const std::string what = "read the cluster's health before restarting node " + node;
   Result<elasticsearch::ClusterClient*> client = Client(ctx);
-  if (!client.ok()) return 0;
+  if (!client.ok()) return client.status().WithContext("cannot " + what);
   Result<elasticsearch::EsReply> reply = (*client)->Call("GET", "/_cluster/health");
-  if (!reply.ok() || !reply->ok()) return 0;
-  return elasticsearch::JsonInt(reply->json, "number_of_nodes", 0);
+  if (!reply.ok()) return reply.status().WithContext("cannot " + what);
+  if (!reply->ok()) return (*client)->ErrorFor(what, "monitor", *reply);
+  const int64_t nodes = elasticsearch::JsonInt(reply->json, "number_of_nodes", 0);
+  if (nodes <= 0) {
+    return Status::FailedPrecondition("cannot " + what +
+                                      ": _cluster/health reports no number_of_nodes");
+  }
+  return nodes;
 }
 
 Status SelfProviderImpl::WaitForApi(ClusterCtx& ctx, const std::string& node, int64_t nodes,
@@ -805,10 +834,12 @@ Status SelfProviderImpl::WaitForApi(ClusterCtx& ctx, const std::string& node, in
   std::string last;
   while (true) {
     Result<elasticsearch::EsReply> reply = (*client)->Call("GET", "/_cluster/health");
-    const int64_t now =
-        reply.ok() && reply->ok() ? elasticsearch::JsonInt(reply->json, "number_of_nodes", 0) : 0;
-    if (reply.ok() && reply->ok() && (nodes <= 0 || now >= nodes)) return Status::Ok();
-    if (reply.ok() && reply->status == 401) {
+    const bool answered = reply.ok() && reply->ok();
+    const int64_t now = answered ? elasticsearch::JsonInt(reply->json, "number_of_nodes", 0) : 0;
+    const std::string health = answered ? elasticsearch::JsonString(reply->json, "status") : "";
+    // Back: every node again, and no primary shard unassigned (not red).
+    if (answered && now >= nodes && health != "red") return Status::Ok();
+    if (reply.ok() && (reply->status == 401 || reply->status == 403)) {
       return (*client)->ErrorFor("check the cluster after node " + node + "'s restart", "monitor",
                                  *reply);
     }
@@ -816,7 +847,7 @@ Status SelfProviderImpl::WaitForApi(ClusterCtx& ctx, const std::string& node, in
       last = reply.status().message();
     } else if (reply->ok()) {
       last = std::to_string(now) + " of the " + std::to_string(nodes) +
-             " nodes it had before the restart";
+             " nodes it had before the restart, status " + (health.empty() ? "unknown" : health);
     } else {
       last = "HTTP " + std::to_string(reply->status);
     }

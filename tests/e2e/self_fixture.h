@@ -169,6 +169,7 @@ class SelfTest : public CloudTest {
   // Every node of `cluster` is running (a refused configuration stops it).
   void ExpectNodesRunning(const std::string& cluster) {
     const Value nodes = SelfInspect(cluster)["nodes"];
+    ASSERT_EQ(nodes.size(), Homes(cluster).size()) << cluster << ": " << DumpJson(nodes);
     for (const auto& node : nodes.items()) {
       EXPECT_TRUE(node.value().value("running", false))
           << cluster << "/" << node.key() << " is down: " << node.value().value("failure", "");
@@ -176,11 +177,13 @@ class SelfTest : public CloudTest {
   }
 
   // How often each node of `cluster` has (re)started, by node name.
-  std::map<std::string, int> Starts(const std::string& cluster) const {
+  std::map<std::string, int> Starts(const std::string& cluster) {
     std::map<std::string, int> out;
-    for (const auto& node : SelfInspect(cluster)["nodes"].items()) {
+    const Value nodes = SelfInspect(cluster)["nodes"];
+    for (const auto& node : nodes.items()) {
       out[node.key()] = node.value().value("starts", 0);
     }
+    EXPECT_EQ(out.size(), Homes(cluster).size()) << cluster << ": " << DumpJson(nodes);
     return out;
   }
 

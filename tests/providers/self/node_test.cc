@@ -53,6 +53,14 @@ class FakeRunner : public CommandRunner {
         return r;
       }
       keystore[setting] = command.stdin_data.expose();
+    } else if (verb == "show") {
+      auto it = keystore.find(command.argv[2]);
+      if (it == keystore.end()) {
+        r.exit_code = 78;
+        r.err = "ERROR: Setting [" + command.argv[2] + "] does not exist in the keystore.";
+      } else {
+        r.out = it->second + "\n";
+      }
     } else if (verb == "remove") {
       if (!keystore.erase(command.argv[2])) {
         r.exit_code = 78;
@@ -295,6 +303,27 @@ TEST_F(NodeTest, FailingRestartRestoresFilesAndKeystoreThenRestartsAgain) {
   EXPECT_EQ(runner_.keystore, (std::map<std::string, std::string>{{"keystore.seed", "seed"}}))
       << "settings added by the failed apply are removed again";
   EXPECT_EQ(runner_.restarts, 2);
+}
+
+// A failed restart puts back the previous VALUES of settings the change
+// replaced or removed (read with `show` first): the restored PKCS#12 opens
+// with its old password again.
+TEST_F(NodeTest, FailingRestartRestoresReplacedAndRemovedKeystoreValues) {
+  runner_.keystore["xpack.security.remote_cluster_server.ssl.keystore.secure_password"] =
+      "old-password";
+  runner_.keystore["cluster.remote.gone.credentials"] = "old-credential";
+  const std::map<std::string, std::string> keystore_before = runner_.keystore;
+  NodeChange change = FullChange();
+  change.keystore_remove = {"cluster.remote.gone.credentials"};
+  runner_.restart_exit = 1;
+  runner_.fail_restart_once = true;
+  Result<NodeApplyResult> r = Local()->Apply(change);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(runner_.keystore, keystore_before);
+  EXPECT_THAT(r.status().message(), Not(HasSubstr("old-password")));
+  for (const Command& c : runner_.calls) {
+    for (const std::string& arg : c.argv) EXPECT_THAT(arg, Not(HasSubstr("old-")));
+  }
 }
 
 TEST_F(NodeTest, RestartThatKeepsFailingSaysTheNodeMayBeDown) {

@@ -148,7 +148,7 @@ class SelfProviderTest : public ::testing::Test {
         return Json(200, R"({"_nodes":{"total":1,"successful":1,"failed":0},)"
                          R"("cluster_name":"sm","nodes":{"id1":{"name":"es1"}}})");
       }
-      return Json(200, R"({"status":"green"})");
+      return Json(200, R"({"status":"green","number_of_nodes":3})");
     };
     getenv_ = [](const char*) -> const char* { return nullptr; };
   }
@@ -561,9 +561,16 @@ TEST_F(SelfProviderTest, KeystoreCredentialAndReload) {
   }
   EXPECT_TRUE(Events("GET").empty());  // no restart, no wait
 
-  // Read back without state: values cannot be read, so written again.
+  // Read back without state: an entry crosslink has no state for is someone
+  // else's (its value cannot be read): never adopted, the user is told.
   ReadResponse unknown = ReadOne(kCredentialType, address, &spec, nullptr);
-  EXPECT_FALSE(unknown.objects.at(address).exists);
+  EXPECT_TRUE(unknown.objects.at(address).exists);
+  EXPECT_FALSE(unknown.objects.at(address).managed_by_crosslink);
+  EXPECT_NE(unknown.diagnostics.ToString().find(
+                "keystore entry cluster.remote.logs.credentials already exists on nodes es1, es2 "
+                "and crosslink did not write it"),
+            std::string::npos)
+      << unknown.diagnostics.ToString();
   auto& st = StateOf(spec, created.result);
   ReadResponse read = ReadOne(kCredentialType, address, &spec, &st);
   EXPECT_TRUE(read.objects.at(address).exists);
@@ -827,7 +834,10 @@ TEST_F(SelfProviderTest, FailingNodeStopsTheGroup) {
 
 TEST_F(SelfProviderTest, ClusterNotAnsweringAfterRestartTimesOut) {
   MakeCluster({"es1", "es2"});
-  handler_ = [](const http::Request&) -> Result<http::Response> { return Json(503, "{}"); };
+  handler_ = [this](const http::Request&) -> Result<http::Response> {
+    if (Events("apply").empty()) return Json(200, R"({"status":"green","number_of_nodes":2})");
+    return Json(503, "{}");
+  };
   auto& a = Spec(kRcsServerType, kRcs, RcsAttrs());
   ApplyResponse r = Keep(provider().Create(Request(&a, nullptr, RcsSecrets())));
   ASSERT_FALSE(r.status.ok());
@@ -839,6 +849,52 @@ TEST_F(SelfProviderTest, ClusterNotAnsweringAfterRestartTimesOut) {
   EXPECT_NE(r.status.message().find("not changed: node es2"), std::string::npos);
   EXPECT_TRUE(nodes_["es2"]->changes.empty());
   EXPECT_FALSE(progress_.empty());
+}
+
+// Without the node count before the roll, crosslink could not tell that a
+// restarted node is back: it restarts nothing.
+TEST_F(SelfProviderTest, UnknownNodeCountRestartsNothing) {
+  MakeCluster({"es1", "es2"});
+  handler_ = [](const http::Request&) -> Result<http::Response> { return Json(503, "{}"); };
+  auto& a = Spec(kRcsServerType, kRcs, RcsAttrs());
+  ApplyResponse r = Keep(provider().Create(Request(&a, nullptr, RcsSecrets())));
+  ASSERT_FALSE(r.status.ok());
+  EXPECT_NE(r.status.message().find("read the cluster's health before restarting node es1"),
+            std::string::npos)
+      << r.status.message();
+  EXPECT_NE(r.status.message().find("No node before it was changed"), std::string::npos);
+  EXPECT_TRUE(nodes_["es1"]->changes.empty());
+  EXPECT_TRUE(nodes_["es2"]->changes.empty());
+}
+
+// A user without `monitor` gets told at once, not after the restart timeout.
+TEST_F(SelfProviderTest, ForbiddenHealthAfterRestartFailsAtOnce) {
+  MakeCluster({"es1", "es2"});
+  handler_ = [this](const http::Request&) -> Result<http::Response> {
+    if (Events("apply").empty()) return Json(200, R"({"status":"green","number_of_nodes":2})");
+    return Json(403, R"({"error":{"type":"security_exception","reason":"action [cluster:monitor/health] is unauthorized"}})");
+  };
+  auto& a = Spec(kRcsServerType, kRcs, RcsAttrs());
+  ApplyResponse r = Keep(provider().Create(Request(&a, nullptr, RcsSecrets())));
+  ASSERT_FALSE(r.status.ok());
+  EXPECT_NE(r.status.message().find("monitor"), std::string::npos) << r.status.message();
+  EXPECT_EQ(Events("GET").size(), 2u) << "no polling after a 403";
+  EXPECT_TRUE(nodes_["es2"]->changes.empty());
+}
+
+// A red cluster (a primary unassigned) is not "back": the roll waits.
+TEST_F(SelfProviderTest, RedClusterIsNotBackYet) {
+  MakeCluster({"es1", "es2"});
+  handler_ = [this](const http::Request&) -> Result<http::Response> {
+    const size_t gets = Events("GET").size();  // this one included
+    if (Events("apply").empty()) return Json(200, R"({"status":"green","number_of_nodes":2})");
+    return Json(200, gets < 4 ? R"({"status":"red","number_of_nodes":2})"
+                              : R"({"status":"yellow","number_of_nodes":2})");
+  };
+  auto& a = Spec(kRcsServerType, kRcs, RcsAttrs());
+  ApplyResponse r = Keep(provider().Create(Request(&a, nullptr, RcsSecrets())));
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_GE(Events("GET").size(), 5u);
 }
 
 // ------------------------------------------------------------ restart reasons
