@@ -43,7 +43,9 @@ class LocalNode : public Node {
     }
     Result<std::map<std::string, std::string>> files = HashFiles(fs_, FilesDir());
     if (!files.ok()) {
-      return Fail(files.status(), "cannot read " + FilesDir(), "check its permissions");
+      return Fail(files.status(), "cannot read " + FilesDir(),
+                  "it must be a directory the user running crosslink can read: move away a "
+                  "file of that name, or fix its permissions");
     }
     out.files = std::move(files).value();
     Result<std::vector<std::string>> names = KeystoreList();
