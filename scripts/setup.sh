@@ -8,6 +8,9 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev libboost-graph-dev libspdlog-dev
   libgtest-dev libgmock-dev libcli11-dev libcurl4-openssl-dev libcpp-httplib-dev
   libvalijson-dev libpq-dev openssl curl
+  # docs/images (scripts/render-docs.sh, DocsPictureTest): Graphviz's dot, and
+  # the fonts it measures text with, so that every machine draws the same SVG
+  graphviz fonts-liberation2
 )
 
 missing=()

@@ -162,8 +162,9 @@ Result<std::unique_ptr<StateLock>> LocalBackend::Lock(LockInfo info) {
       if (auto other = LockInfoFromJson(*text); other.ok()) {
         holder = other->Describe();
         remedy =
-            ". If that run is no longer active, remove the lock with `crosslink force-unlock " +
-            other->id + "`";
+            ". Let that run finish or stop it: its lock goes with its process. (`crosslink "
+            "force-unlock " +
+            other->id + "` removes the lock only once no process holds it.)";
       }
     }
     return Status::Locked("the state " + path_ + " is locked by another run: " + holder + remedy);

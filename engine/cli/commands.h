@@ -54,8 +54,10 @@ class Session {
   const char* GetEnv(const char* name) const;
 
   // Loads and validates the topology file; prints diagnostics (warnings
-  // too). nullopt on errors.
-  std::optional<topology::Topology> LoadTopology();
+  // too). nullopt on errors. An unset ${env:NAME} in a non-secret field is an
+  // error, or with `offline` (validate, graph: no platform is contacted) a
+  // warning.
+  std::optional<topology::Topology> LoadTopology(bool offline = false);
   // Expands the topology into the resource graph; prints diagnostics.
   std::optional<graph::ResourceGraph> Expand(const topology::Topology& t);
   // The state file path for this invocation.

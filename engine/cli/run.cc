@@ -145,7 +145,7 @@ Value SummaryJson(const apply::ApplySummary& sum) {
 }  // namespace
 
 int CmdValidate(Session& s) {
-  auto t = s.LoadTopology();
+  auto t = s.LoadTopology(/*offline=*/true);
   if (!t) return 1;
   auto g = s.Expand(*t);
   if (!g) return 1;
@@ -167,7 +167,7 @@ int CmdValidate(Session& s) {
 }
 
 int CmdGraph(Session& s) {
-  auto t = s.LoadTopology();
+  auto t = s.LoadTopology(/*offline=*/true);
   if (!t) return 1;
   auto g = s.Expand(*t);
   if (!g) return 1;

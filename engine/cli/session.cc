@@ -24,9 +24,12 @@ Session::Session(CliEnv& env, const Flags& flags)
 
 const char* Session::GetEnv(const char* name) const { return env_.getenv(name); }
 
-std::optional<topology::Topology> Session::LoadTopology() {
+std::optional<topology::Topology> Session::LoadTopology(bool offline) {
   Diagnostics diags;
-  auto t = topology::LoadTopologyFile(flags_.file, *env_.fs, &diags);
+  topology::LoadOptions options;
+  options.getenv = env_.getenv;
+  options.unset_variables_are_errors = !offline;
+  auto t = topology::LoadTopologyFile(flags_.file, *env_.fs, &diags, options);
   if (!diags.empty()) ui_.Err(diags.ToString());
   if (!t) {
     ui_.Err(ui_.Red(ui_.Bold("Error: ")) + flags_.file + " has " + std::to_string(diags.error_count()) +

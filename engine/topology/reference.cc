@@ -151,7 +151,12 @@ std::string RenderTopologyReference() {
          "    # yaml-language-server: $schema=../schema/topology.schema.json\n\n"
          "(`crosslink schema` prints the schema, for a copy beside your topologies.)\n"
          "Secrets are given by reference — `${env:NAME}` or `${file:path}` (relative to the\n"
-         "topology file) — and resolved at run time; an inline secret draws a warning.\n\n";
+         "topology file) — and resolved at run time; an inline secret draws a warning.\n"
+         "Every other string value may contain `${env:NAME}` (the whole value or a part, e.g.\n"
+         "`restart: \"${env:ONPREM_HOME_0}/bin/restart\"`): it is replaced by the environment\n"
+         "variable when the file is loaded, so one file serves a laptop, a sandbox and production.\n"
+         "`$${` writes a literal `${`. An unset variable is an error for the commands that talk to\n"
+         "platforms and a warning for `validate` and `graph` (which skip that field's checks).\n\n";
   RenderObject("Top level", schema, &out);
   const Value& defs = schema["definitions"];
   for (auto it = defs.begin(); it != defs.end(); ++it) {

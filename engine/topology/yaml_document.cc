@@ -237,6 +237,13 @@ const Value* YamlDocument::Find(const std::string& pointer) const {
   return v;
 }
 
+bool YamlDocument::ReplaceString(const std::string& pointer, std::string value) {
+  Value* v = const_cast<Value*>(Find(pointer));  // Find only reads; root_ is ours to change
+  if (v == nullptr || !v->is_string()) return false;
+  *v = std::move(value);
+  return true;
+}
+
 SourceLocation YamlDocument::ValueLocation(const std::string& pointer) const {
   std::string p = pointer;
   while (true) {

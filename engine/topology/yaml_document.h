@@ -48,6 +48,10 @@ class YamlDocument {
   // The value at `pointer`, or nullptr when there is none.
   const Value* Find(const std::string& pointer) const;
 
+  // Replaces the string value at `pointer` (interpolation); its location
+  // stays that of the text written. False when there is no string there.
+  bool ReplaceString(const std::string& pointer, std::string value);
+
   // Where the value at `pointer` is written. For a pointer without its own
   // location (a missing field), the closest ancestor's location.
   SourceLocation ValueLocation(const std::string& pointer) const;

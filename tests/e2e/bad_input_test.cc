@@ -1,4 +1,4 @@
-// Bad input and a broken outside world (issue #4), on the seed-000 sandbox:
+// Bad input and a broken outside world (issue #4), on the eck-to-external sandbox:
 // each failure exits non-zero with an error that names the cluster or
 // environment and what to check, leaves the state consistent, and the next
 // correct run converges.
@@ -13,7 +13,7 @@ using ::testing::HasSubstr;
 
 class BadInputTest : public CrosslinkTest {
  protected:
-  void SetUp() override { StartSandboxConfig("seed-000.yaml"); }
+  void SetUp() override { StartSandboxConfig("eck-to-external.yaml"); }
 
   // `overrides` replace the defaults below (kubeconfig, context, namespace,
   // extra fields of logs).

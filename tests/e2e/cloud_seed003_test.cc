@@ -1,7 +1,7 @@
 // Seed 003 (issues #5 and #6): an Elastic Cloud Hosted deployment
 // (analytics) connecting to a self-managed cluster (onprem, one node of the
 // sandbox's installation, local delivery with its bin/restart;
-// sandbox/configs/seed-003.yaml), with the shipped crosslink:
+// sandbox/configs/ech-to-self.yaml), with the shipped crosslink:
 //   - API key model: onprem's remote cluster server with a CA and a
 //     certificate crosslink generates, that CA trusted by analytics (a
 //     `direct` trusted environment of type proxy), the key in analytics'
@@ -33,7 +33,7 @@ constexpr char kDisabled[] = "#crosslink-disabled# ";
 
 class Seed003Test : public SelfTest {
  protected:
-  void SetUp() override { StartCloudSandbox("seed-003.yaml", /*ec_api_key=*/true); }
+  void SetUp() override { StartCloudSandbox("ech-to-self.yaml", /*ec_api_key=*/true); }
 
   std::string Topology(const std::string& connections) {
     return TopologyHead(CloudEnvironment("cloud", "ech")) + DeploymentCluster("analytics") +
@@ -169,7 +169,7 @@ TEST_F(Seed003Test, CertificateModelPlanApplyDestroy) {
 
 // The documented example is valid as shipped and expands both models.
 TEST_F(Seed003Test, DocumentedExampleIsValid) {
-  const std::string path = std::string(CROSSLINK_SOURCE_DIR) + "/examples/seed-003-ech-to-self.yaml";
+  const std::string path = std::string(CROSSLINK_SOURCE_DIR) + "/examples/ech-to-self.yaml";
   Outcome example = Crosslink({"validate", "-f", path});
   EXPECT_EQ(example.code, 0) << Show(example);
   Outcome graph = Crosslink({"graph", "-f", path});

@@ -1,6 +1,6 @@
 // Seed 004 (issue #5): an Elastic Cloud Hosted deployment (analytics) and an
 // ECK cluster (default/quickstart) connected both ways by the shipped
-// crosslink (sandbox/configs/seed-004.yaml), with the API key model and with
+// crosslink (sandbox/configs/ech-eck.yaml), with the API key model and with
 // the certificate model: plan, apply, connected, empty re-plan, destroy
 // leaving nothing of crosslink's and the user's own keystore entry and
 // trusted environment untouched, no secret in any output.
@@ -24,7 +24,7 @@ constexpr char kNamespace[] = "default";
 class Seed004Test : public CloudTest {
  protected:
   // EC_API_KEY: the ech default, ${env:EC_API_KEY}.
-  void SetUp() override { StartCloudSandbox("seed-004.yaml", /*ec_api_key=*/true); }
+  void SetUp() override { StartCloudSandbox("ech-eck.yaml", /*ec_api_key=*/true); }
 
   // Both clusters as a user writes them (Cloud endpoint and CA of the
   // sandbox), then `connections`.
@@ -41,13 +41,6 @@ class Seed004Test : public CloudTest {
     EXPECT_TRUE(secret.ok()) << secret.status().ToString();
     if (!secret.ok()) return "";
     return providers::eck::SecretValue(*secret, "ca.crt").value_or("");
-  }
-
-  // Inserts `lines` after the first `after` in `text`.
-  static void Insert(std::string* text, const std::string& after, const std::string& lines) {
-    const size_t at = text->find(after);
-    ASSERT_NE(at, std::string::npos) << "no \"" << after << "\" in the example";
-    text->insert(at + after.size(), lines);
   }
 
   // What destroy must leave: no key, keystore entry, trust entry, object or
@@ -239,18 +232,12 @@ TEST_F(Seed004Test, BothModelsSideBySide) {
   ExpectNoSecretLeaked();
 }
 
-// The documented example plans against the sandbox once it is pointed at
-// the sandbox's Cloud API, as its header says.
+// The documented example plans against the sandbox as shipped, with
+// sandbox.env sourced (its ${env:...} endpoint, CA files, kubeconfig).
+// examples_test.cc runs the whole cycle.
 TEST_F(Seed004Test, DocumentedExamplePlansAgainstTheSandbox) {
-  std::string example =
-      ReadText(std::string(CROSSLINK_SOURCE_DIR) + "/examples/seed-004-ech-eck.yaml");
-  // The sandbox's Cloud API and its stand-in for the public web PKI.
-  Insert(
-      &example, "\n  cloud:\n",
-      "    endpoint: " + Env("CLOUD_ENDPOINT") + "\n    ca_file: " + Env("CLOUD_CA_FILE") + "\n");
-  Insert(&example, "\n  analytics:\n", "    ca_file: " + Env("ANALYTICS_CA_FILE") + "\n");
-  WriteTopology(example);
-  env_vars_["KUBECONFIG"] = Env("K8S_KUBECONFIG");
+  WriteTopology(ReadText(std::string(CROSSLINK_SOURCE_DIR) + "/examples/ech-eck.yaml"));
+  for (const auto& [key, value] : sandbox_->env()) env_vars_[key] = value;
   Outcome validate = Crosslink(Args({"validate"}));
   EXPECT_EQ(validate.code, 0) << Show(validate);
   Outcome plan = Plan();

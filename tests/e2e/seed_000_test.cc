@@ -1,7 +1,7 @@
 // Seed 000 (issue #4): an ECK cluster (site-a) connected by the shipped
 // crosslink to a cluster its operator does not manage — an ECK cluster in
 // another Kubernetes cluster (site-b) with its own kubeconfig and private
-// CA (sandbox/configs/seed-000.yaml) — with the API key model: plan, apply
+// CA (sandbox/configs/eck-to-external.yaml) — with the API key model: plan, apply
 // with one restart per cluster, connected with cluster credentials, empty
 // re-plan, in-place key update, destroy leaving nothing; then drift: a
 // deleted credential Secret, removed cluster settings and a rotated CA.
@@ -22,7 +22,7 @@ constexpr char kCredentialSecret[] = "search-crosslink-remote-logs";
 
 class Seed000Test : public CrosslinkTest {
  protected:
-  void SetUp() override { StartSandboxConfig("seed-000.yaml"); }
+  void SetUp() override { StartSandboxConfig("eck-to-external.yaml"); }
 
   // The topology as a user writes it, with the sandbox's kubeconfigs.
   std::string Topology(const std::string& access) {
@@ -234,12 +234,12 @@ TEST_F(Seed000Test, RotatedRemoteCaIsTrustedAgain) {
   ExpectNoSecretLeaked();
 }
 
-// The documented example, as a user runs it: two contexts of one merged
-// $KUBECONFIG.
+// The documented example, as a user runs it: sandbox.env sourced (its
+// ${env:...} kubeconfigs and contexts). examples_test.cc runs the whole cycle.
 TEST_F(Seed000Test, DocumentedExamplePlansAgainstTheSandbox) {
   WriteTopology(
-      ReadText(std::string(CROSSLINK_SOURCE_DIR) + "/examples/seed-000-eck-to-external.yaml"));
-  env_vars_["KUBECONFIG"] = Env("SITE_A_KUBECONFIG") + ":" + Env("SITE_B_KUBECONFIG");
+      ReadText(std::string(CROSSLINK_SOURCE_DIR) + "/examples/eck-to-external.yaml"));
+  for (const auto& [key, value] : sandbox_->env()) env_vars_[key] = value;
   Outcome plan = Plan();
   ASSERT_EQ(plan.code, 2) << Show(plan);
   EXPECT_THAT(plan.out, HasSubstr("es_cross_cluster_api_key.search.logs will be created"));

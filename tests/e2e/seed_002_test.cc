@@ -1,5 +1,5 @@
 // Seed 002 (issue #4): two ECK clusters under the SAME operator
-// (sandbox/configs/seed-002.yaml), connected by the shipped crosslink with
+// (sandbox/configs/eck-same-operator.yaml), connected by the shipped crosslink with
 // the API key model (ECK.SAME.APIKEY) and the certificate model
 // (ECK.SAME.TLS): plan, apply, connected, empty re-plan, in-place update,
 // destroy leaving nothing of crosslink's, and no secret in any output.
@@ -19,7 +19,7 @@ constexpr char kKeyName[] = "eck-ns1-cluster1-cluster2";  // named by the operat
 
 class Seed002Test : public CrosslinkTest {
  protected:
-  void SetUp() override { StartSandboxConfig("seed-002.yaml"); }
+  void SetUp() override { StartSandboxConfig("eck-same-operator.yaml"); }
 
   // The topology as a user writes it, with the sandbox's kubeconfig.
   std::string Topology(const std::string& connection) {
@@ -157,13 +157,13 @@ TEST_F(Seed002Test, CertificateModelPlanApplyDestroy) {
   ExpectNoSecretLeaked();
 }
 
-// The documented example, as a user runs it: no kubeconfig in the file,
-// $KUBECONFIG pointing at the sandbox's.
+// The documented example, as a user runs it: sandbox.env sourced (its
+// ${env:...} kubeconfig and context). examples_test.cc runs the whole cycle.
 TEST_F(Seed002Test, DocumentedExamplePlansAgainstTheSandbox) {
   const std::string example =
-      ReadText(std::string(CROSSLINK_SOURCE_DIR) + "/examples/seed-002-eck-same-operator.yaml");
+      ReadText(std::string(CROSSLINK_SOURCE_DIR) + "/examples/eck-same-operator.yaml");
   WriteTopology(example);
-  env_vars_["KUBECONFIG"] = Env("K8S_KUBECONFIG");
+  for (const auto& [key, value] : sandbox_->env()) env_vars_[key] = value;
   Outcome validate = Crosslink(Args({"validate"}));
   EXPECT_EQ(validate.code, 0) << Show(validate);
   Outcome plan = Plan();

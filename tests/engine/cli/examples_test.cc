@@ -18,9 +18,17 @@ TEST(ExamplesTest, EveryExampleValidatesAndExpands) {
     if (entry.path().extension() != ".yaml") continue;
     ++seen;
     Diagnostics diags;
-    auto t = topology::LoadTopologyFile(entry.path().string(), *fs, &diags);
+    // As `crosslink validate` in CI: no environment, so the examples'
+    // ${env:NAME} values are warnings (the sandbox-specific locations) and
+    // nothing else may be (tests/e2e/examples_test.cc runs them for real).
+    topology::LoadOptions offline;
+    offline.getenv = [](const char*) -> const char* { return nullptr; };
+    offline.unset_variables_are_errors = false;
+    auto t = topology::LoadTopologyFile(entry.path().string(), *fs, &diags, offline);
     ASSERT_TRUE(t) << diags.ToString();
-    EXPECT_EQ(diags.warning_count(), 0u) << diags.ToString();
+    for (const Diagnostic& d : diags.items()) {
+      EXPECT_NE(d.summary.find("is not set"), std::string::npos) << d.ToString();
+    }
     auto g = graph::Expand(*t, &diags);
     ASSERT_TRUE(g) << diags.ToString();
     EXPECT_FALSE(g->resources().empty()) << entry.path();
