@@ -15,6 +15,19 @@ const std::vector<int> kRemoteClusterPrivilegeMinEs = {8, 15, 0};
 const std::vector<int> kCertificateDeprecatedEs = {9, 0, 0};
 const std::vector<int> kApiKeyMinEck = {2, 16, 0};
 
+// Whether clusters of versions `a` and `b` can be remote clusters of each
+// other, either way (DOMAIN.md §0, [S9]): the same major always; 7.17 with
+// 8.x; 8.18 with 9.0 only; 8.19 with 9.x. Majors two apart never. Pairs the
+// table does not cover (before 7, after 9) are not refused.
+bool RemoteCompatible(std::vector<int> a, std::vector<int> b) {
+  if (a[0] == b[0]) return true;
+  if (a[0] > b[0]) std::swap(a, b);
+  if (b[0] - a[0] >= 2) return false;
+  if (a[0] == 7) return a[1] == 17;
+  if (a[0] == 8) return a[1] == 19 || (a[1] == 18 && b[1] == 0);
+  return true;
+}
+
 std::vector<std::string> Names(const Value& v) {
   std::vector<std::string> out;
   if (v.is_string()) out.push_back(v.get<std::string>());
@@ -249,6 +262,15 @@ void TopologyBuilder::CheckVersions(const std::string& pointer, const Connection
     }
     return ParseVersion(cluster.version);
   };
+  if (auto l = declared(*local), r = declared(*remote); l && r && !RemoteCompatible(*l, *r)) {
+    Error(AppendPointer(pointer, "remote"),
+          "cluster \"" + local->name + "\" (version " + local->version +
+              ") cannot connect to remote cluster \"" + remote->name + "\" (version " +
+              remote->version +
+              "): remote clusters need compatible versions (the same major; 7.17 with 8.x; 8.18 "
+              "with 9.0; 8.19 with 9.x)",
+          "upgrade one of the two clusters to a compatible version");
+  }
   if (c.security == SecurityModel::kApiKey) {
     for (const Cluster* cluster : {local, remote}) {
       auto v = declared(*cluster);

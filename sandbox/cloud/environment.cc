@@ -47,12 +47,17 @@ Result<std::unique_ptr<Environment>> Environment::Create(EnvironmentOptions opti
     ca_spec.common_name = "ECE root CA " + o.scope_id;
     ca_spec.organization = "Elastic Cloud Enterprise";
   } else {
-    ca_spec.common_name = "Elastic Cloud " + o.region + " transport CA (" + o.key + ")";
+    ca_spec.common_name = "Elastic Cloud " + o.region + " transport CA";
     ca_spec.organization = "Elastic Cloud";
   }
-  Result<pki::Identity> ca = pki::CreateCa(ca_spec);
-  if (!ca.ok()) return ca.status().WithContext("creating the " + o.key + " CA");
-  env->transport_ca_ = std::make_shared<const pki::Identity>(*ca);
+  if (o.transport_ca != nullptr) {
+    env->transport_ca_ = o.transport_ca;
+  } else {
+    Result<pki::Identity> created = pki::CreateCa(ca_spec);
+    if (!created.ok()) return created.status().WithContext("creating the " + o.key + " CA");
+    env->transport_ca_ = std::make_shared<const pki::Identity>(std::move(*created));
+  }
+  const pki::Identity* ca = env->transport_ca_.get();
 
   pki::CertificateSpec proxy_spec;
   proxy_spec.common_name = "*." + o.domain;

@@ -67,6 +67,10 @@ struct EnvironmentOptions {
   std::string domain;       // deployment endpoint domain
   Secret api_key;           // the key `Authorization: ApiKey <key>` must carry
   pki::Identity public_ca;  // Host::public_ca()
+  // ECH: the region's transport CA, shared by every organization
+  // (Host::SharedCa); null: the environment makes its own (ECE: the
+  // installation's root CA).
+  std::shared_ptr<const pki::Identity> transport_ca;
   std::shared_ptr<const Swagger> swagger;
 };
 

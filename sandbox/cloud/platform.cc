@@ -222,6 +222,18 @@ Result<std::unique_ptr<Platform>> NewCloudPlatform(const EnvironmentConfig& env,
     options.scope_id = *org;
     options.region = *region;
     options.domain = *region + "." + env.key + ".ech.localhost";
+    // One Elastic Cloud Hosted: the organizations of a region share its CA.
+    Result<std::shared_ptr<const pki::Identity>> ca =
+        ctx.host->SharedCa("ECH " + *region + " transport CA", [&]() {
+          pki::CertificateSpec spec;
+          spec.is_ca = true;
+          spec.validity = std::chrono::hours(24 * 365 * 3);
+          spec.common_name = "Elastic Cloud " + *region + " transport CA";
+          spec.organization = "Elastic Cloud";
+          return pki::CreateCa(spec);
+        });
+    if (!ca.ok()) return ca.status();
+    options.transport_ca = *ca;
   }
   options.public_ca = ctx.host->public_ca();
   // The two contract files' names are reversed (ENDPOINTS.md).

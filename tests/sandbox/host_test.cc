@@ -86,5 +86,25 @@ TEST_F(HostTest, PublicCaIsACa) {
   EXPECT_TRUE(info->is_ca);
 }
 
+// Issue #7: the organizations of one Elastic Cloud Hosted region share its
+// transport CA, made once.
+TEST_F(HostTest, SharedCaIsMadeOnceAndSharedByName) {
+  int made = 0;
+  auto create = [&]() {
+    ++made;
+    pki::CertificateSpec spec;
+    spec.is_ca = true;
+    spec.common_name = "shared";
+    return pki::CreateCa(spec);
+  };
+  auto first = host_->SharedCa("ECH eu-west-1 transport CA", create);
+  auto second = host_->SharedCa("ECH eu-west-1 transport CA", create);
+  auto other = host_->SharedCa("ECH us-east-1 transport CA", create);
+  ASSERT_TRUE(first.ok() && second.ok() && other.ok());
+  EXPECT_EQ(first->get(), second->get());
+  EXPECT_NE(first->get(), other->get());
+  EXPECT_EQ(made, 2);
+}
+
 }  // namespace
 }  // namespace crosslink::sandbox
