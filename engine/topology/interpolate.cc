@@ -1,21 +1,13 @@
 #include "engine/topology/interpolate.h"
 
-#include <cctype>
 #include <optional>
 #include <string_view>
 
 #include "engine/topology/schema.h"
+#include "engine/topology/secret_ref.h"
 
 namespace crosslink::topology {
 namespace {
-
-bool IsEnvName(std::string_view name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  }
-  return true;
-}
 
 const char kLiteralHint[] =
     "write $${ for a literal \"${\", or ${env:NAME} for an environment variable";

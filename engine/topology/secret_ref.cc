@@ -6,14 +6,6 @@ namespace crosslink::topology {
 
 namespace {
 
-bool IsEnvName(std::string_view name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  }
-  return true;
-}
-
 // " (field environments.cloud.api_key)" or "" when the field is unknown.
 std::string ForField(const SecretRef& ref) {
   if (!ref.field.empty()) return " (needed by " + ref.field + ")";
@@ -22,6 +14,14 @@ std::string ForField(const SecretRef& ref) {
 }
 
 }  // namespace
+
+bool IsEnvName(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
 
 Result<SecretRef> ParseSecretRef(std::string_view text) {
   SecretRef ref;

@@ -30,6 +30,10 @@ namespace crosslink::topology {
 // not starting with a digit) or "${file:path}" (non-empty path).
 Result<SecretRef> ParseSecretRef(std::string_view text);
 
+// True for a valid NAME of "${env:NAME}": letters, digits and '_', not
+// starting with a digit (secret references and interpolation share it).
+bool IsEnvName(std::string_view name);
+
 // The value a reference points at:
 //   kEnv: the variable's value; unset -> kNotFound naming the variable and
 //         the field; set but empty -> kInvalidArgument.
