@@ -1,5 +1,11 @@
 #include "providers/provider.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "engine/graph/catalogue.h"
+
 namespace crosslink::providers {
 
 const char* ChangeActionName(ChangeAction a) {
@@ -35,6 +41,23 @@ bool ContainsRef(const Value& v) {
   return false;
 }
 
+// Whether an attribute is unchanged. Lists of a "shared (lists merged)"
+// resource are unions in first-seen order, an order that follows the
+// topology's list of connections (docs/resources.md "Sharing") and nothing
+// on the platform: reordering connections must not change (and restart)
+// anything, so their items are compared as a set.
+bool SameAttribute(const Value& current, const Value& desired, bool lists_are_sets) {
+  if (!lists_are_sets || !current.is_array() || !desired.is_array()) return current == desired;
+  if (current.size() != desired.size()) return false;
+  auto items = [](const Value& list) {
+    std::vector<std::string> out;
+    for (const Value& item : list) out.push_back(item.dump());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  return items(current) == items(desired);
+}
+
 }  // namespace
 
 PlanResponse Provider::DefaultPlan(const PlanRequest& req) {
@@ -65,13 +88,15 @@ PlanResponse Provider::DefaultPlan(const PlanRequest& req) {
     resp.action = change;
     return resp;
   }
+  const graph::ResourceTypeInfo* info = graph::FindResourceType(req.desired->type);
+  const bool lists_are_sets = info != nullptr && info->sharing == graph::Sharing::kSharedUnion;
   for (auto it = req.attributes.begin(); it != req.attributes.end(); ++it) {
     if (ContainsRef(it.value())) {
       resp.action = change;
       return resp;
     }
     if (!current->is_object() || !current->contains(it.key()) ||
-        (*current)[it.key()] != it.value()) {
+        !SameAttribute((*current)[it.key()], it.value(), lists_are_sets)) {
       resp.action = change;
       return resp;
     }

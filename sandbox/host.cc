@@ -86,6 +86,18 @@ Host::~Host() {
   if (marker_fd_ >= 0) close(marker_fd_);
 }
 
+Result<std::shared_ptr<const pki::Identity>> Host::SharedCa(
+    const std::string& name, const std::function<Result<pki::Identity>()>& create) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = shared_cas_.find(name);
+  if (it != shared_cas_.end()) return it->second;
+  Result<pki::Identity> ca = create();
+  if (!ca.ok()) return ca.status().WithContext("creating the " + name);
+  auto shared = std::make_shared<const pki::Identity>(std::move(*ca));
+  shared_cas_[name] = shared;
+  return shared;
+}
+
 std::string Host::AllocateAddress() {
   std::lock_guard<std::mutex> lock(mu_);
   // 127.B.x.y with y in 1..254: skip network/broadcast-looking octets, and

@@ -14,6 +14,7 @@
 //
 // Thread-safety: all methods are thread-safe.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +63,13 @@ class Host {
   // configured; the sandbox writes it to <dir>/ca/public-ca.pem for clients.
   const pki::Identity& public_ca() const { return public_ca_; }
 
+  // The CA named `name`, made by `create` on the first request and shared by
+  // every twin that asks for it afterwards: the ECH transport CA of a region
+  // signs the nodes of every organization of Elastic Cloud Hosted, which is
+  // one platform however many organizations a sandbox simulates.
+  Result<std::shared_ptr<const pki::Identity>> SharedCa(
+      const std::string& name, const std::function<Result<pki::Identity>()>& create);
+
   // Inspection log: {"time": "...", "kind": "restart", ...}.
   void RecordEvent(Value event);
   Value Events() const;
@@ -75,6 +83,7 @@ class Host {
   mutable std::mutex mu_;
   uint32_t next_address_ = 1;
   std::map<std::string, std::string> dns_;
+  std::map<std::string, std::shared_ptr<const pki::Identity>> shared_cas_;
   Value events_ = Value::array();
   int marker_fd_ = -1;  // the bound socket that claims our address block
 };

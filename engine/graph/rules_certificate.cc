@@ -58,6 +58,82 @@ void EmitTrustAccounts(Context& ctx, Side side, const std::string& step, bool ow
   ctx.before_put.push_back(ctx.out->Emit(std::move(s)));
 }
 
+bool IsCloud(Platform p) { return p == Platform::kEch || p == Platform::kEce; }
+
+// Whether `cluster` restricts the subject names its transport trusts: it has
+// a certificate-model connection with an Elastic Cloud deployment, whose CA
+// signs every cluster of its region or installation (SM.TRUST.RESTRICT,
+// ECK.TRUST.CLOUD). Those restrictions apply to every transport peer, both
+// ways (DOMAIN.md §4), so its other certificate-model peers must be in them.
+bool RestrictsTransportTrust(const topology::Topology& t, const topology::Cluster& cluster) {
+  if (cluster.platform != Platform::kSelf && cluster.platform != Platform::kEck) return false;
+  for (const topology::Connection& c : t.connections) {
+    if (c.security != topology::SecurityModel::kCertificate) continue;
+    const std::string* peer =
+        c.local == cluster.name ? &c.remote : (c.remote == cluster.name ? &c.local : nullptr);
+    if (peer == nullptr) continue;
+    const topology::Cluster* p = t.FindCluster(*peer);
+    if (p != nullptr && IsCloud(p->platform)) return true;
+  }
+  return false;
+}
+
+// The subject names of an ECK cluster's transport certificates (otherName
+// <pod>.node.<es>.<ns>.es.local).
+std::string EckNodePattern(const topology::Cluster& c) {
+  return "*.node." + EckName(c) + "." + EckNamespace(c) + ".es.local";
+}
+
+// The transport trust restrictions of the ECK cluster at `side`: its own
+// nodes, `restriction` (a peer's subject names) and the Cloud CAs `cas`.
+void EmitEckRestrictions(Context& ctx, Side side, const std::string& step, Value cas,
+                         Value restriction) {
+  const Peer& e = ctx.at(side);
+  const std::string es = EckName(*e.cluster);
+  std::string address = Address("eck_cloud_trust", {e.name()});
+  ResourceSpec s = ctx.NewSpec("eck_cloud_trust", address, e, Context::StepId(side, step.c_str()));
+  s.attributes = EckAttributes(*e.cluster);
+  s.attributes["secret"] = es + "-crosslink-cloud-ca";
+  s.attributes["config_map"] = es + "-crosslink-trust";
+  s.attributes["certificate_authorities"] = std::move(cas);
+  s.attributes["trust_restrictions"] =
+      Value::array({EckNodePattern(*e.cluster), std::move(restriction)});
+  ctx.before_put.push_back(ctx.out->Emit(std::move(s)));
+}
+
+// The trust restrictions file of the self-managed cluster at `side`: its
+// own nodes and `restriction` (a peer's subject names).
+void EmitSelfRestrictions(Context& ctx, Side side, const std::string& step, Value restriction) {
+  const Peer& p = ctx.at(side);
+  std::string own = EnsureSelfTransportCa(ctx, side);
+  std::string address = Address("self_trust_restrictions", {p.name()});
+  ResourceSpec s =
+      ctx.NewSpec("self_trust_restrictions", address, p, Context::StepId(side, step.c_str()));
+  s.attributes = Value{{"nodes", SelfNodes(*p.cluster)},
+                       {"path", "crosslink/trust-restrictions.yml"},
+                       {"subject_names", Value::array({MakeRef(own, "trust_restriction"),
+                                                       std::move(restriction)})}};
+  ctx.before_put.push_back(ctx.out->Emit(std::move(s)));
+}
+
+// The cluster at `side` trusts a self-managed or ECK peer's transport CA:
+// when its trust is restricted (RestrictsTransportTrust), the restrictions
+// must also name the peer's nodes, or the handshake is refused both ways.
+void RestrictToPeerToo(Context& ctx, Side side) {
+  const Peer& t = ctx.at(side);
+  const Side peer_side = Opposite(side);
+  const Peer& peer = ctx.at(peer_side);
+  if (IsCloud(peer.platform()) || !RestrictsTransportTrust(*ctx.topology, *t.cluster)) return;
+  Value restriction = peer.platform() == Platform::kSelf
+                          ? MakeRef(EnsureSelfTransportCa(ctx, peer_side), "trust_restriction")
+                          : Value(EckNodePattern(*peer.cluster));
+  if (t.platform() == Platform::kSelf) {
+    EmitSelfRestrictions(ctx, side, "SM.TRUST.RESTRICT", std::move(restriction));
+  } else {
+    EmitEckRestrictions(ctx, side, "ECK.TRUST.CLOUD", Value::array(), std::move(restriction));
+  }
+}
+
 }  // namespace
 
 void EcTrustAccountsOwn(Context& ctx, Side side, const std::string& step) {
@@ -163,19 +239,9 @@ void EcTrustExternal(Context& ctx, Side side, const std::string& step) {
 // ECK trusts an Elastic Cloud deployment: its CA plus a trust restriction
 // that must also match the ECK cluster's own nodes.
 void EckTrustCloud(Context& ctx, Side side, const std::string& step) {
-  const Peer& e = ctx.at(side);
-  const std::string es = EckName(*e.cluster);
   std::string ca = EnsureEcCertificateAuthority(ctx, Opposite(side));
-  std::string address = Address("eck_cloud_trust", {e.name()});
-  ResourceSpec s = ctx.NewSpec("eck_cloud_trust", address, e, Context::StepId(side, step.c_str()));
-  s.attributes = EckAttributes(*e.cluster);
-  s.attributes["secret"] = es + "-crosslink-cloud-ca";
-  s.attributes["config_map"] = es + "-crosslink-trust";
-  s.attributes["certificate_authorities"] = Value::array({MakeRef(ca, "ca_pems")});
-  s.attributes["trust_restrictions"] =
-      Value::array({"*.node." + es + "." + EckNamespace(*e.cluster) + ".es.local",
-                    MakeRef(ca, "trust_restriction")});
-  ctx.before_put.push_back(ctx.out->Emit(std::move(s)));
+  EmitEckRestrictions(ctx, side, step, Value::array({MakeRef(ca, "ca_pems")}),
+                      MakeRef(ca, "trust_restriction"));
 }
 
 void EckTransportTrust(Context& ctx, Side side, const std::string& step) {
@@ -188,6 +254,7 @@ void EckTransportTrust(Context& ctx, Side side, const std::string& step) {
   s.attributes["config_map"] = EckName(*e.cluster) + "-crosslink-transport-ca";
   s.attributes["certificate_authorities"] = Value::array({ca.pems});
   ctx.before_put.push_back(ctx.out->Emit(std::move(s)));
+  RestrictToPeerToo(ctx, side);
 }
 
 void EckTransportExpose(Context& ctx, Side side, const std::string& step) {
@@ -214,20 +281,12 @@ void SelfTransportTrust(Context& ctx, Side side, const std::string& step) {
   s.attributes =
       Value{{"nodes", SelfNodes(*p.cluster)}, {"certificate_authorities", Value::array({ca.pems})}};
   ctx.before_put.push_back(ctx.out->Emit(std::move(s)));
+  RestrictToPeerToo(ctx, side);
 }
 
 void SelfTrustRestrict(Context& ctx, Side side, const std::string& step) {
-  const Peer& p = ctx.at(side);
-  std::string own = EnsureSelfTransportCa(ctx, side);
   std::string cloud = EnsureEcCertificateAuthority(ctx, Opposite(side));
-  std::string address = Address("self_trust_restrictions", {p.name()});
-  ResourceSpec s =
-      ctx.NewSpec("self_trust_restrictions", address, p, Context::StepId(side, step.c_str()));
-  s.attributes = Value{{"nodes", SelfNodes(*p.cluster)},
-                       {"path", "crosslink/trust-restrictions.yml"},
-                       {"subject_names", Value::array({MakeRef(own, "trust_restriction"),
-                                                       MakeRef(cloud, "trust_restriction")})}};
-  ctx.before_put.push_back(ctx.out->Emit(std::move(s)));
+  EmitSelfRestrictions(ctx, side, step, MakeRef(cloud, "trust_restriction"));
 }
 
 // Same operator, no API key: the operator copies the CAs both ways and
@@ -243,6 +302,13 @@ void EckSameOperatorTls(Context& ctx, Side side, const std::string& step) {
   s.attributes["remote"] = EckAttributes(*ctx.remote.cluster);
   s.restarts_cluster = false;
   ctx.last = ctx.out->Emit(std::move(s));
+  // The operator copies the CAs; restricted trust must name the peer too,
+  // before the connection is checked (this cell has no ES.REMOTE.PUT).
+  const size_t before = ctx.before_put.size();
+  RestrictToPeerToo(ctx, Side::kLocal);
+  RestrictToPeerToo(ctx, Side::kRemote);
+  ctx.before_check.insert(ctx.before_check.end(), ctx.before_put.begin() + before,
+                          ctx.before_put.end());
 }
 
 }  // namespace crosslink::graph

@@ -24,6 +24,9 @@ struct RemoteTarget {
   bool skip_unavailable = true;
   std::string initial_connect_timeout = "30s";
   net::DialOptions options;
+  // Certificate model: the local's xpack.security.transport.ssl
+  // trust_restrictions, which judge the remote's certificate too.
+  std::vector<std::string> trust_restrictions;
   std::string line;  // holds the credential: never logged
   // Outcome.
   bool connected = false;
@@ -72,6 +75,25 @@ std::string Accepted(const std::string& cluster_name, const std::string& cluster
   return EncodeHandshakeResponse(r);
 }
 
+// Elasticsearch's restricted trust manager checks the server's certificate
+// as it checks a client's: one of its otherName subject names must match a
+// pattern. "" when trusted, else the failure in Elasticsearch's words.
+std::string CheckServerRestrictions(const RemoteTarget& t, const std::string& server_pem) {
+  if (t.trust_restrictions.empty()) return "";
+  auto info = pki::InspectCertificate(server_pem);
+  if (!info.ok()) return "unable to read the server certificate";
+  std::vector<std::string> names = info->other_names;  // as ServeTransport judges clients
+  if (names.empty()) names.push_back(info->common_name);
+  for (const auto& pattern : t.trust_restrictions) {
+    for (const auto& name : names) {
+      if (net::GlobMatch(pattern, name)) return "";
+    }
+  }
+  return "Certificate for " + info->subject + " with subject alternative names [" +
+         JoinStrings(names, ",") + "] does not match the trusted names [" +
+         JoinStrings(t.trust_restrictions, ",") + "]";
+}
+
 void DialTarget(const Dialer& dialer, RemoteTarget* t) {
   for (const auto& address : t->addresses) {
     std::string host;
@@ -88,6 +110,11 @@ void DialTarget(const Dialer& dialer, RemoteTarget* t) {
     net::DialResult result = dialer(host, port, options, t->line);
     if (!result.ok()) {
       t->failure = result.error.empty() ? "connect failed" : result.error;
+      continue;
+    }
+    std::string untrusted = CheckServerRestrictions(*t, result.server_certificate_pem);
+    if (!untrusted.empty()) {
+      t->failure = untrusted;
       continue;
     }
     auto response = DecodeHandshakeResponse(result.response_line);
@@ -182,6 +209,7 @@ net::HttpResponse Twin::State::RemoteInfo(const RequestContext&) {
         t.options.trusted_ca_pems = config.transport_ca_pems;
         t.options.client_identity = config.transport_identity;
         t.verify_hostname = config.transport_verify_hostname;
+        t.trust_restrictions = config.transport_trust_restrictions;
       }
       t.line = EncodeHandshakeRequest(request);
       targets.push_back(std::move(t));

@@ -260,6 +260,11 @@ DialResult Dial(const DialOptions& options, std::string_view request_line) {
                 [&] { return SSL_connect(ssl.get()); });
   if (timed_out) return Fail(Stage::kHandshake, "handshake timed out");
   if (r != 1) return DescribeTlsFailure(ssl.get(), r, Stage::kHandshake, had_cert, options);
+  std::string server_certificate;
+  if (X509* leaf = SSL_get1_peer_certificate(ssl.get())) {
+    server_certificate = internal::CertificatePem(leaf);
+    X509_free(leaf);
+  }
 
   // ---- Exchange one line. With TLS 1.3 the server judges our certificate
   // after our handshake finished, so its verdict (an alert) shows up here and
@@ -301,6 +306,7 @@ DialResult Dial(const DialOptions& options, std::string_view request_line) {
   ERR_clear_error();
   DialResult ok;
   ok.response_line = std::move(response);
+  ok.server_certificate_pem = std::move(server_certificate);
   return ok;
 }
 

@@ -196,6 +196,9 @@ struct DialResult {
   // "Empty client certificate chain", "Connection reset".
   std::string error;
   std::string response_line;  // the server's answer (stage kOk)
+  // The server's (leaf) certificate, PEM (stage kOk): what the caller's
+  // transport trust restrictions judge.
+  std::string server_certificate_pem;
   bool ok() const { return stage == Stage::kOk; }
 };
 

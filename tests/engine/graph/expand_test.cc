@@ -345,6 +345,52 @@ TEST_F(ExpandTest, BidirectionalCertificateTrustIsSharedByBothConnections) {
       R"(["*.node.k.ns.es.local",{"$ref":"ec_certificate_authority.c","output":"trust_restriction"}])");
 }
 
+// Trust restrictions apply to every transport peer (DOMAIN.md §4): a
+// cluster restricted because of a Cloud peer must also name its self-managed
+// and ECK certificate-model peers, whichever side it is on.
+TEST_F(ExpandTest, RestrictedTransportTrustNamesEveryCertificatePeer) {
+  b_.Environment("cloud", Platform::kEch, "42")
+      .Environment("k8s", Platform::kEck)
+      .Environment("k8s-2", Platform::kEck);
+  b_.Cluster("c", Platform::kEch, "cloud");
+  b_.Cluster("s", Platform::kSelf);
+  b_.Cluster("t", Platform::kSelf);
+  b_.Cluster("k", Platform::kEck, "k8s");
+  b_.Cluster("m", Platform::kEck, "k8s-2");
+  b_.Connect("c", "s", "s", SecurityModel::kCertificate);
+  b_.Connect("t", "s", "s", SecurityModel::kCertificate);
+  b_.Connect("c", "k", "k", SecurityModel::kCertificate);
+  b_.Connect("k", "m", "m", SecurityModel::kCertificate);
+  ExpandOk();
+  EXPECT_EQ(DumpJson(Get("self_trust_restrictions.s").attributes["subject_names"]),
+            R"([{"$ref":"self_transport_ca.s","output":"trust_restriction"},)"
+            R"({"$ref":"ec_certificate_authority.c","output":"trust_restriction"},)"
+            R"({"$ref":"self_transport_ca.t","output":"trust_restriction"}])");
+  EXPECT_THAT(Get("self_trust_restrictions.s").needed_by,
+              ElementsAre("c->s (alias s)", "t->s (alias s)"));
+  EXPECT_THAT(Get("es_remote_cluster.t.s").depends_on, Contains("self_trust_restrictions.s"));
+  EXPECT_EQ(DumpJson(Get("eck_cloud_trust.k").attributes["trust_restrictions"]),
+            R"(["*.node.k.ns.es.local",)"
+            R"({"$ref":"ec_certificate_authority.c","output":"trust_restriction"},)"
+            R"("*.node.m.ns.es.local"])");
+  EXPECT_EQ(DumpJson(Get("eck_cloud_trust.k").attributes["certificate_authorities"]),
+            R"([{"$ref":"ec_certificate_authority.c","output":"ca_pems"}])");
+  // Unrestricted clusters get no restrictions from their peers.
+  EXPECT_EQ(graph_->Find("self_trust_restrictions.t"), nullptr);
+  EXPECT_EQ(graph_->Find("eck_cloud_trust.m"), nullptr);
+}
+
+TEST_F(ExpandTest, SelfPairWithoutCloudPeerHasNoRestrictions) {
+  b_.Cluster("s", Platform::kSelf);
+  b_.Cluster("t", Platform::kSelf);
+  b_.Connect("t", "s", "s", SecurityModel::kCertificate);
+  b_.Connect("s", "t", "t", SecurityModel::kCertificate);
+  const ResourceGraph& g = ExpandOk();
+  for (const ResourceSpec& r : g.resources()) {
+    EXPECT_NE(r.type, "self_trust_restrictions") << r.address;
+  }
+}
+
 TEST_F(ExpandTest, TrustAllowlistsCollectEveryPeerCluster) {
   b_.Environment("org1", Platform::kEch, "1").Environment("org2", Platform::kEch, "2");
   b_.Cluster("a", Platform::kEch, "org1");

@@ -94,6 +94,25 @@ TEST_F(DefaultPlanTest, RemovedOptionalAttributeIsApplied) {
   EXPECT_EQ(Run(&spec_, &prior_, &live_).action, ChangeAction::kNoOp);
 }
 
+// A shared (lists merged) resource's lists are unions whose order follows
+// the topology's connections: reordered items are no change, other items are.
+TEST_F(DefaultPlanTest, ListsOfMergedResourcesCompareAsSets) {
+  spec_.type = "self_trust_restrictions";  // shared (lists merged)
+  spec_.attributes = {{"subject_names", {"a", "b", "c"}}};
+  live_.attributes = {{"subject_names", {"c", "a", "b"}}};
+  prior_.attributes = live_.attributes;
+  EXPECT_EQ(Run(&spec_, &prior_, &live_).action, ChangeAction::kNoOp);
+  live_.attributes = {{"subject_names", {"a", "b"}}};
+  EXPECT_EQ(Run(&spec_, &prior_, &live_).action, ChangeAction::kUpdate);
+  live_.attributes = {{"subject_names", {"a", "b", "d"}}};
+  EXPECT_EQ(Run(&spec_, &prior_, &live_).action, ChangeAction::kUpdate);
+  // Elsewhere the order is the value's.
+  spec_.type = "es_remote_cluster";
+  spec_.attributes = {{"seeds", {"a:9300", "b:9300"}}};
+  live_.attributes = {{"seeds", {"b:9300", "a:9300"}}};
+  EXPECT_EQ(Run(&spec_, &prior_, &live_).action, ChangeAction::kUpdate);
+}
+
 TEST(ChangeActionNameTest, NamesEveryAction) {
   EXPECT_STREQ(ChangeActionName(ChangeAction::kNoOp), "no-op");
   EXPECT_STREQ(ChangeActionName(ChangeAction::kCreate), "create");

@@ -86,6 +86,8 @@ class FakeNetwork {
     }
     net::DialResult r;
     r.response_line = route->stream(peer, line);
+    const std::vector<std::string> chain = pki::SplitPemCertificates(route->identity->chain_pem);
+    if (!chain.empty()) r.server_certificate_pem = chain.front();
     return r;
   }
 

@@ -184,6 +184,25 @@ TEST_F(RemoteTest, CertificateModelOverTransport) {
   EXPECT_EQ(Info()["connected"], false);
 }
 
+// The local's own trust restrictions judge the remote's certificate too
+// (Elasticsearch's restricted trust manager checks servers as it checks
+// clients).
+TEST_F(RemoteTest, LocalTrustRestrictionsMustNameTheRemote) {
+  LocalCertificateModel({remote_pki_.ca.chain_pem, local_pki_.ca.chain_pem});
+  Proxy("remote.es.local:9300");
+  NodeConfig lc = twin_->config();
+  lc.transport_trust_restrictions = {"*.node.local.ns.es.local"};
+  twin_->Restart(lc);
+  EXPECT_EQ(Info()["connected"], false);
+  EXPECT_NE(Failure().find("[node-0.node.remote.ns.es.local] does not match the trusted names "
+                           "[*.node.local.ns.es.local]"),
+            std::string::npos)
+      << Failure();
+  lc.transport_trust_restrictions = {"*.node.local.ns.es.local", "*.node.remote.ns.es.local"};
+  twin_->Restart(lc);
+  EXPECT_EQ(Info()["connected"], true) << Failure();
+}
+
 TEST_F(RemoteTest, SniffTriesSeedsInOrder) {
   LocalApiKeyModel(RemoteKey());
   auto r = Call("PUT", "/_cluster/settings",
