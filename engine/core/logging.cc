@@ -26,6 +26,11 @@ class RedactingSink : public spdlog::sinks::base_sink<std::mutex> {
     inner_->log(copy);
   }
   void flush_() override { inner_->flush(); }
+  // The inner sink formats: the pattern must reach it.
+  void set_pattern_(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter_(std::unique_ptr<spdlog::formatter> formatter) override {
+    inner_->set_formatter(std::move(formatter));
+  }
 
  private:
   spdlog::sink_ptr inner_;
@@ -53,7 +58,9 @@ Status ConfigureLogging(const std::string& level, const std::string& file) {
   auto sink = std::make_shared<RedactingSink>(inner);
   auto logger = std::make_shared<spdlog::logger>("crosslink", sink);
   logger->set_level(parsed);
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%t] %v");
+  // On the terminal a line reads like the rest of crosslink's output
+  // ("warning: created state key file ..."); a log file gets time and thread.
+  logger->set_pattern(file.empty() ? "%^%l%$: %v" : "%Y-%m-%dT%H:%M:%S.%e %l [%t] %v");
   spdlog::set_default_logger(logger);
   return Status::Ok();
 }
