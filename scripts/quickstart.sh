@@ -53,7 +53,7 @@ result_line() { grep -m1 "^$1" "$RUN_DIR/last.out" || echo "$1 (not printed)"; }
 # instead of ninja's hundreds of lines (errors and warnings are shown).
 build() {
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${CROSSLINK_BUILD_TYPE:-RelWithDebInfo}" \
-    >/dev/null
+    >/dev/null || fail "CMake could not configure $BUILD_DIR (its errors are above)"
   local last=-100 line what
   cmake --build "$BUILD_DIR" -j"${CROSSLINK_JOBS:-2}" --target crosslink crosslink-sandbox 2>&1 |
     while IFS= read -r line; do
@@ -72,7 +72,7 @@ build() {
       else
         echo "    $line"
       fi
-    done
+    done || fail "the build failed (its errors are above)"
   [ -x "$CROSSLINK" ] && [ -x "$SANDBOX" ] || fail "the build did not produce $CROSSLINK"
 }
 
@@ -88,7 +88,9 @@ remote_info() {
   local prefix
   prefix=$(echo "$1" | tr 'a-z-' 'A-Z_')
   local url_var=${prefix}_URL ca_var=${prefix}_CA_FILE pw_var=${prefix}_PASSWORD
-  curl -fsS --cacert "${!ca_var}" -u "elastic:${!pw_var}" "${!url_var}/_remote/info"
+  # The password goes to curl on stdin (-K -), never on its command line.
+  printf 'user = "elastic:%s"\n' "${!pw_var}" |
+    curl -fsS -K - --cacert "${!ca_var}" "${!url_var}/_remote/info"
 }
 
 # One row per remote cluster alias of every local cluster; fails when one is
@@ -136,6 +138,11 @@ cleanup() {
     echo
     echo "${BOLD}==> stopping the sandbox${RESET}"
     "$SANDBOX" stop --dir "$RUN_DIR/sandbox" >/dev/null 2>&1 || true
+  fi
+  if [ "$code" -ne 0 ]; then
+    # Kept for a look: the sandbox log, the last command's output, the state.
+    echo "    kept for inspection: $RUN_DIR (sandbox/sandbox.log, last.out, the state)" >&2
+    return
   fi
   rm -rf "$RUN_DIR"
   if [ "$code" -eq 0 ]; then

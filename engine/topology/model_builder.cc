@@ -123,6 +123,19 @@ void TopologyBuilder::Error(const std::string& pointer, std::string summary, std
                 doc_.FieldPath(pointer), std::move(summary), std::move(hint));
 }
 
+void TopologyBuilder::CheckNoUserInfo(const std::string& object_pointer, const Value& object,
+                                      const std::string& key) {
+  const std::string url = StringField(object, key.c_str());
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return;
+  const size_t authority = scheme + 3;
+  const std::string host_part = url.substr(authority, url.find('/', authority) - authority);
+  if (host_part.find('@') == std::string::npos) return;
+  Error(AppendPointer(object_pointer, key), "the URL carries a user name or password",
+        "write it without \"user:password@\" and give the credentials under `credentials:` "
+        "(the password as ${env:NAME} or ${file:path}); a URL is stored and shown in plain text");
+}
+
 void TopologyBuilder::Warning(const std::string& pointer, std::string summary, std::string hint,
                               bool at_key) {
   diags_->Warning(at_key ? doc_.KeyLocation(pointer) : doc_.ValueLocation(pointer),
@@ -246,6 +259,7 @@ void TopologyBuilder::BuildEnvironments(Topology* t) {
     env.kubeconfig = StringField(obj, "kubeconfig");
     env.context = StringField(obj, "context");
     env.endpoint = StringField(obj, "endpoint");
+    CheckNoUserInfo(pointer, obj, "endpoint");
     env.organization_id = StringField(obj, "organization_id");
     env.ca_file = StringField(obj, "ca_file");
     env.version = env.platform == Platform::kEck ? StringField(obj, "operator_version")
@@ -369,6 +383,7 @@ void TopologyBuilder::BuildClusters(Topology* t) {
     c.environment = StringField(obj, "environment");
     c.version = StringField(obj, "version");
     c.url = StringField(obj, "url");
+    CheckNoUserInfo(pointer, obj, "url");
     c.ca_file = StringField(obj, "ca_file");
     const bool has_env = obj.contains("environment");
     const bool has_platform = obj.contains("platform");

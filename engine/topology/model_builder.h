@@ -55,6 +55,12 @@ class TopologyBuilder {
   void CheckVersions(const std::string& pointer, const Connection& c, const Topology& t);
   void CheckCertificateDelivery(const std::string& security_ptr, const Cluster& cluster);
 
+  // A URL field (`url`, `endpoint`) must not carry a user name or password:
+  // they would be kept in plain text (model, plan, state). The value is
+  // never echoed.
+  void CheckNoUserInfo(const std::string& object_pointer, const Value& object,
+                       const std::string& key);
+
   // Helpers.
   bool Usable(const std::string& pointer) const { return !reported_.Covers(pointer); }
   // False when the object at `pointer` has a misspelt field, which probably
