@@ -75,22 +75,30 @@ std::string Accepted(const std::string& cluster_name, const std::string& cluster
   return EncodeHandshakeResponse(r);
 }
 
-// Elasticsearch's restricted trust manager checks the server's certificate
-// as it checks a client's: one of its otherName subject names must match a
-// pattern. "" when trusted, else the failure in Elasticsearch's words.
+// Elasticsearch's restricted trust manager: a peer certificate is trusted
+// when one of its otherName subject alternative names (never the CN: stock
+// certutil certificates without otherName fail, DOMAIN.md) matches one of
+// the patterns.
+bool MatchesRestrictions(const pki::CertificateInfo& info,
+                         const std::vector<std::string>& patterns) {
+  for (const auto& pattern : patterns) {
+    for (const auto& name : info.other_names) {
+      if (net::GlobMatch(pattern, name)) return true;
+    }
+  }
+  return false;
+}
+
+// The same check on the server's certificate of an outgoing connection
+// (Elasticsearch judges both directions). "" when trusted, else the failure
+// in Elasticsearch's words.
 std::string CheckServerRestrictions(const RemoteTarget& t, const std::string& server_pem) {
   if (t.trust_restrictions.empty()) return "";
   auto info = pki::InspectCertificate(server_pem);
   if (!info.ok()) return "unable to read the server certificate";
-  std::vector<std::string> names = info->other_names;  // as ServeTransport judges clients
-  if (names.empty()) names.push_back(info->common_name);
-  for (const auto& pattern : t.trust_restrictions) {
-    for (const auto& name : names) {
-      if (net::GlobMatch(pattern, name)) return "";
-    }
-  }
+  if (MatchesRestrictions(*info, t.trust_restrictions)) return "";
   return "Certificate for " + info->subject + " with subject alternative names [" +
-         JoinStrings(names, ",") + "] does not match the trusted names [" +
+         JoinStrings(info->other_names, ",") + "] does not match the trusted names [" +
          JoinStrings(t.trust_restrictions, ",") + "]";
 }
 
@@ -300,17 +308,11 @@ std::string Twin::State::ServeTransport(const net::StreamPeer& peer, std::string
   if (!config.transport_trust_restrictions.empty()) {
     auto info = pki::InspectCertificate(peer.client_chain_pem.front());
     if (!info.ok()) return Failure("ssl_handshake_exception", "unable to read the client certificate");
-    std::vector<std::string> names = info->other_names;
-    if (names.empty()) names.push_back(info->common_name);
-    bool trusted = false;
-    for (const auto& pattern : config.transport_trust_restrictions) {
-      for (const auto& name : names) trusted = trusted || net::GlobMatch(pattern, name);
-    }
-    if (!trusted) {
+    if (!MatchesRestrictions(*info, config.transport_trust_restrictions)) {
       return Failure("ssl_handshake_exception",
                      "failed to establish trust with client at [" + peer.peer_address +
                          "]; the client provided a certificate with subject name [" + info->subject +
-                         "] and subject alternative names [" + JoinStrings(names, ",") +
+                         "] and subject alternative names [" + JoinStrings(info->other_names, ",") +
                          "] which are not trusted by the restrictions [" +
                          JoinStrings(config.transport_trust_restrictions, ",") + "]");
     }

@@ -237,7 +237,7 @@ TEST_F(Seed004Test, BothModelsSideBySide) {
 // examples_test.cc runs the whole cycle.
 TEST_F(Seed004Test, DocumentedExamplePlansAgainstTheSandbox) {
   WriteTopology(ReadText(std::string(CROSSLINK_SOURCE_DIR) + "/examples/ech-eck.yaml"));
-  for (const auto& [key, value] : sandbox_->env()) env_vars_[key] = value;
+  SourceSandboxEnv();
   Outcome validate = Crosslink(Args({"validate"}));
   EXPECT_EQ(validate.code, 0) << Show(validate);
   Outcome plan = Plan();

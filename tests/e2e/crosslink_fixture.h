@@ -7,8 +7,10 @@
 // the sandbox's temporary directory) and the real clock, talking over HTTPS/TLS to the simulated
 // Kubernetes API, ECK operator and Elasticsearch clusters.
 //
-// Every run's stdout/stderr, the debug log, the state file and every saved
-// plan are kept so that each scenario can end with ExpectNoSecretLeaked().
+// Every run's stdout/stderr, the debug log, the state file (with its .backup
+// and .journal) and every saved plan are kept so that a scenario can call
+// ExpectNoSecretLeaked() after apply (the state then holds the encrypted
+// keys) and at its end.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -19,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -28,6 +31,7 @@
 #include "engine/cli/cli.h"
 #include "engine/core/filesystem.h"
 #include "providers/eck/kube.h"
+#include "state/local_backend.h"
 #include "tests/sandbox/e2e/sandbox_fixture.h"
 
 namespace crosslink::e2e {
@@ -44,6 +48,28 @@ struct Outcome {
 // One `crosslink` run, for failure messages.
 inline std::string Show(const Outcome& o) {
   return "exit " + std::to_string(o.code) + "\n--- stdout\n" + o.out + "--- stderr\n" + o.err;
+}
+
+// Every "# <address> will <action>" of a plan's text, address -> action
+// ("be created", "be destroyed", "be read", ...).
+inline std::map<std::string, std::string> PlannedChanges(const std::string& plan) {
+  std::map<std::string, std::string> out;
+  static const std::regex line(
+      R"(# ([a-z0-9_]+(?:\.[a-z0-9_-]+)+) will ((?:be|have) [a-z -]+))");
+  for (auto it = std::sregex_iterator(plan.begin(), plan.end(), line);
+       it != std::sregex_iterator(); ++it) {
+    out[(*it)[1]] = (*it)[2];
+  }
+  return out;
+}
+
+// The addresses of a plan's text that will `action` (e.g. "be created").
+inline std::set<std::string> PlannedAddresses(const std::string& plan, const std::string& action) {
+  std::set<std::string> out;
+  for (const auto& [address, what] : PlannedChanges(plan)) {
+    if (what == action) out.insert(address);
+  }
+  return out;
 }
 
 class CrosslinkTest : public sandbox::e2e::SandboxTest {
@@ -75,6 +101,12 @@ class CrosslinkTest : public sandbox::e2e::SandboxTest {
     YAML::Emitter emitter;
     emitter << config;
     StartSandbox(emitter.c_str());
+  }
+
+  // Every variable of sandbox.env in crosslink's environment, as a user
+  // gets them from `. sandbox.env`.
+  void SourceSandboxEnv() {
+    for (const auto& [key, value] : sandbox_->env()) env_vars_[key] = value;
   }
 
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
@@ -150,6 +182,20 @@ class CrosslinkTest : public sandbox::e2e::SandboxTest {
   Outcome Apply() { return Crosslink(Args({"apply", "-auto-approve"})); }
   Outcome Destroy() { return Crosslink(Args({"destroy", "-auto-approve"})); }
 
+  // Addresses `crosslink state list` prints (one per line) for the topology
+  // `topology` (default: the test's topology.yaml); the run must succeed.
+  std::vector<std::string> StateAddresses(const std::string& topology = "") {
+    Outcome list =
+        Crosslink({"state", "list", "-f", topology.empty() ? Path("topology.yaml") : topology});
+    EXPECT_EQ(list.code, 0) << Show(list);
+    std::vector<std::string> out;
+    std::istringstream lines(list.out);
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty()) out.push_back(line);
+    }
+    return out;
+  }
+
   // A plan saved with -out (kept for the secret scan).
   Outcome SavePlan(const std::string& name) {
     plan_files_.push_back(Path(name));
@@ -198,7 +244,8 @@ class CrosslinkTest : public sandbox::e2e::SandboxTest {
     return out;
   }
 
-  // Every value of a Secret's data (decoded), remembered as secrets to scan for.
+  // Every value of a Secret's data (decoded), remembered as secrets to scan
+  // for; certificates (public) are not secrets.
   void RememberSecretData(const std::string& env, const std::string& ns, const std::string& name) {
     auto secret = GetObject(env, providers::eck::Kind::Secret(), ns, name);
     ASSERT_TRUE(secret.ok()) << secret.status().ToString();
@@ -206,7 +253,19 @@ class CrosslinkTest : public sandbox::e2e::SandboxTest {
     ASSERT_FALSE(data.empty()) << "Secret " << ns << "/" << name << " has no data";
     for (const auto& item : data.items()) {
       auto decoded = providers::eck::SecretValue(*secret, item.key());
-      if (decoded) RememberEncodedKey(*decoded);
+      if (decoded && decoded->rfind("-----BEGIN CERTIFICATE-----", 0) != 0) {
+        RememberEncodedKey(*decoded);
+      }
+    }
+  }
+
+  // The data of every Secret crosslink labelled in `ns`, remembered.
+  void RememberLabelledSecrets(const std::string& env, const std::string& ns) {
+    auto items = Kube(env).List(providers::eck::Kind::Secret(), ns,
+                                "app.kubernetes.io/managed-by=crosslink");
+    ASSERT_TRUE(items.ok()) << items.status().ToString();
+    for (const auto& item : *items) {
+      RememberSecretData(env, ns, item["metadata"].value("name", ""));
     }
   }
 
@@ -223,12 +282,12 @@ class CrosslinkTest : public sandbox::e2e::SandboxTest {
   // ---------------------------------------------------------------- Elasticsearch
 
   // GET _remote/info on `local` (through its LoadBalancer, CA and password
-  // from sandbox.env), polled until the alias is connected with the
-  // credentials the model needs.
+  // from sandbox.env), polled until the alias is connected: with cluster
+  // credentials for the API key model, without for the certificate model.
   bool Connected(const std::string& local, const std::string& alias, bool api_key_model) {
     Value info = RemoteInfo(local, alias, true);
-    const bool ok =
-        info.value("connected", false) && (!api_key_model || info.contains("cluster_credentials"));
+    const bool ok = info.value("connected", false) &&
+                    info.contains("cluster_credentials") == api_key_model;
     EXPECT_TRUE(ok) << local << " -> " << alias << ": " << info.dump() << " "
                     << FailureReason(local, alias);
     return ok;
@@ -279,16 +338,26 @@ class CrosslinkTest : public sandbox::e2e::SandboxTest {
     return secrets;
   }
 
-  // Where a known secret appears in plain text: every run's output, the
-  // debug log, the state file, the saved plans. One line per leak.
+  // Where a known secret, or any PEM private key (crosslink generates CA and
+  // server keys: only the state may hold them, encrypted), appears in plain
+  // text: every run's output, the debug log, the state file with its backup
+  // and journal, the saved plans. One line per leak.
   std::vector<std::string> Leaks() {
     std::map<std::string, std::string> places = {{"crosslink output", transcript_},
                                                  {"debug log", ReadText(Path("crosslink.log"))}};
-    if (std::filesystem::exists(StatePath())) places["state file"] = ReadText(StatePath());
+    for (const std::string& file : {StatePath(), state::StateBackupPath(StatePath()),
+                                    state::StateJournalPath(StatePath())}) {
+      if (std::filesystem::exists(file)) places["state file " + file] = ReadText(file);
+    }
     for (const auto& file : plan_files_) {
       if (std::filesystem::exists(file)) places["plan file " + file] = ReadText(file);
     }
     std::vector<std::string> leaks;
+    for (const auto& [where, text] : places) {
+      if (text.find("PRIVATE KEY-----") != std::string::npos) {
+        leaks.push_back("a PEM private key appears in the " + where);
+      }
+    }
     for (const auto& secret : KnownSecrets()) {
       if (secret.size() < 8) {
         leaks.push_back("a secret too short to scan for (" + std::to_string(secret.size()) + ")");

@@ -7,10 +7,13 @@
 //   3. plan (exit 2), apply -auto-approve, every connection of the file
 //      connected (GET _remote/info on its local cluster), plan again (exit 0,
 //      no changes), destroy;
-//   4. nothing of crosslink's left: no active crosslink-* key, no remote
-//      setting for the aliases, self-managed nodes byte-identical, ECK specs
-//      as before and no labelled object, Cloud keystores and trust without
-//      crosslink's entries; no secret in any output, log, plan or state.
+//   4. nothing of crosslink's left (SelfTest::ExpectAsBefore): an empty state,
+//      no active crosslink-* key, no remote setting for the aliases,
+//      self-managed nodes byte-identical, ECK specs as before and no
+//      labelled object, Cloud keystore listings and trust settings as after
+//      a user's entries were seeded, the same persistent settings and active
+//      API keys; no secret (nor PEM private key) in any output, log, plan or
+//      state (scanned after apply and at the end).
 //
 // The examples are discovered from examples/*.yaml when the binary starts, so
 // a new example without a sandbox config fails here.
@@ -33,24 +36,30 @@ using ::testing::Not;
 const std::string kExamplesDir = std::string(CROSSLINK_SOURCE_DIR) + "/examples";
 const std::string kConfigsDir = std::string(CROSSLINK_SOURCE_DIR) + "/sandbox/configs";
 
-std::vector<std::string> ExampleNames() {
+// The examples' names; `error`: why examples/ could not be listed ("" when
+// it could).
+std::vector<std::string> ExampleNames(std::string* error = nullptr) {
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(kExamplesDir, ec)) {
-    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
+  std::filesystem::directory_iterator it(kExamplesDir, ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (it->path().extension() == ".yaml") names.push_back(it->path().stem().string());
   }
+  if (ec && error) *error = kExamplesDir + ": " + ec.message();
   std::sort(names.begin(), names.end());
   return names;
 }
 
+// The parameterized test below runs nothing when discovery finds nothing.
+TEST(ExampleDiscovery, FindsTheExamples) {
+  std::string error;
+  const std::vector<std::string> names = ExampleNames(&error);
+  EXPECT_EQ(error, "");
+  EXPECT_FALSE(names.empty()) << "no examples/*.yaml in " << kExamplesDir;
+}
+
 // What the test needs to know of an example, read from the file itself.
-struct ExampleCluster {
-  std::string name;
-  std::string platform;     // eck, ech, ece, self
-  std::string environment;  // empty for self
-  std::string ns;           // eck
-  std::string es_name;      // eck
-};
+using ExampleCluster = ClusterRef;
 struct ExampleConnection {
   std::string local;
   std::string alias;
@@ -93,24 +102,6 @@ class ExampleTest : public SelfTest, public ::testing::WithParamInterface<std::s
     return args;
   }
 
-  // Every value of every Secret crosslink labelled in the clusters'
-  // namespaces (encoded keys), remembered for the secret scan.
-  void RememberCrosslinkSecrets(const Example& ex) {
-    for (const ExampleCluster& c : ex.clusters) {
-      if (c.platform != "eck") continue;
-      auto items = Kube(c.environment)
-                       .List(providers::eck::Kind::Secret(), c.ns,
-                             "app.kubernetes.io/managed-by=crosslink");
-      ASSERT_TRUE(items.ok()) << items.status().ToString();
-      for (const auto& item : *items) {
-        RememberSecretData(c.environment, c.ns, item["metadata"].value("name", ""));
-      }
-    }
-  }
-
-  std::string Spec(const ExampleCluster& c) {
-    return Elasticsearch(c.environment, c.ns, c.es_name)["spec"].dump();
-  }
 };
 
 TEST_P(ExampleTest, ValidatesOfflineAndRunsTheWholeCycleInTheSandbox) {
@@ -131,15 +122,12 @@ TEST_P(ExampleTest, ValidatesOfflineAndRunsTheWholeCycleInTheSandbox) {
                                                    << Show(validate);
 
   // 2. The environment a user gets from `. sandbox.env`.
-  for (const auto& [key, value] : sandbox_->env()) env_vars_[key] = value;
+  SourceSandboxEnv();
 
-  // What must be as before after destroy.
-  std::map<std::string, std::vector<NodeSnapshot>> nodes_before;
-  std::map<std::string, std::string> specs_before;
-  for (const ExampleCluster& c : ex.clusters) {
-    if (c.platform == "self") nodes_before[c.name] = SnapshotNodes(c.name);
-    if (c.platform == "eck") specs_before[c.name] = Spec(c);
-  }
+  // What must be as before after destroy (Cloud deployments get a user's
+  // entries first).
+  std::map<std::string, ClusterBefore> before;
+  for (const ExampleCluster& c : ex.clusters) before[c.name] = Snapshot(c);
 
   // 3. The cycle, on the example file itself.
   plan_files_.push_back(Path("create.plan"));
@@ -148,15 +136,14 @@ TEST_P(ExampleTest, ValidatesOfflineAndRunsTheWholeCycleInTheSandbox) {
   ASSERT_EQ(plan.code, 2) << Show(plan);
   Outcome apply = Crosslink(ExampleArgs({"apply", "-auto-approve"}));
   ASSERT_EQ(apply.code, 0) << Show(apply);
-  for (const ExampleCluster& c : ex.clusters) {
-    RememberKeystoreValues(c.name);
-    if (c.platform == "self") RememberNodeSecrets(c.name);
-  }
-  RememberCrosslinkSecrets(ex);
   for (const ExampleConnection& conn : ex.connections) {
     EXPECT_TRUE(Connected(conn.local, conn.alias, conn.api_key_model))
         << conn.local << " -> " << conn.alias;
   }
+  // What the run put on the clusters, now that the connections are up; the
+  // state holds the encrypted keys.
+  for (const ExampleCluster& c : ex.clusters) RememberClusterSecrets(c);
+  ExpectNoSecretLeaked();
   Outcome again = Crosslink(ExampleArgs({"plan", "-detailed-exitcode"}));
   EXPECT_EQ(again.code, 0) << Show(again);
   EXPECT_THAT(again.out, HasSubstr("No changes"));
@@ -165,19 +152,11 @@ TEST_P(ExampleTest, ValidatesOfflineAndRunsTheWholeCycleInTheSandbox) {
   ASSERT_EQ(destroy.code, 0) << Show(destroy);
 
   // 4. Nothing of crosslink's left.
+  EXPECT_THAT(StateAddresses(ExamplePath()), IsEmpty());
   for (const ExampleCluster& c : ex.clusters) {
     SCOPED_TRACE(c.name);
     EXPECT_THAT(ActiveCrosslinkKeys(c.name), IsEmpty());
-    if (c.platform == "self") {
-      ExpectNodesAsBefore(nodes_before[c.name]);
-      ExpectNodesRunning(c.name);
-    } else if (c.platform == "eck") {
-      EXPECT_EQ(Spec(c), specs_before[c.name]) << "the spec differs from before the first run";
-      EXPECT_THAT(CrosslinkObjects(c.environment, c.ns), IsEmpty());
-    } else {
-      EXPECT_THAT(CrosslinkTrustEntries(c.environment, c.name), IsEmpty());
-      EXPECT_THAT(RemoteCredentialSettings(c.environment, c.name), IsEmpty());
-    }
+    ExpectAsBefore(c, before.at(c.name));
   }
   for (const ExampleConnection& conn : ex.connections) {
     ExpectNoRemoteSettings(conn.local, conn.alias);

@@ -239,7 +239,7 @@ TEST_F(Seed000Test, RotatedRemoteCaIsTrustedAgain) {
 TEST_F(Seed000Test, DocumentedExamplePlansAgainstTheSandbox) {
   WriteTopology(
       ReadText(std::string(CROSSLINK_SOURCE_DIR) + "/examples/eck-to-external.yaml"));
-  for (const auto& [key, value] : sandbox_->env()) env_vars_[key] = value;
+  SourceSandboxEnv();
   Outcome plan = Plan();
   ASSERT_EQ(plan.code, 2) << Show(plan);
   EXPECT_THAT(plan.out, HasSubstr("es_cross_cluster_api_key.search.logs will be created"));

@@ -163,7 +163,7 @@ TEST_F(Seed002Test, DocumentedExamplePlansAgainstTheSandbox) {
   const std::string example =
       ReadText(std::string(CROSSLINK_SOURCE_DIR) + "/examples/eck-same-operator.yaml");
   WriteTopology(example);
-  for (const auto& [key, value] : sandbox_->env()) env_vars_[key] = value;
+  SourceSandboxEnv();
   Outcome validate = Crosslink(Args({"validate"}));
   EXPECT_EQ(validate.code, 0) << Show(validate);
   Outcome plan = Plan();

@@ -15,11 +15,19 @@
 // every other file byte-identical, no file of crosslink's (config/crosslink
 // gone or empty), the same keystore entries.
 //
+// Snapshot(cluster) / ExpectAsBefore(cluster, before) do the same for a
+// cluster of any platform: ECK spec and crosslink-labelled objects, Cloud
+// keystore listing and trust settings (after seeding a user's entries that
+// destroy must keep) and an ECE installation's trust relationships, the
+// self-managed nodes as above; for every platform the persistent settings
+// and the active API keys.
+//
 // The sandbox's bin/elasticsearch-keystore execs THIS test binary with
 // `keystore ...` (the sandbox runs in-process): self_main.cc serves it.
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,9 +46,31 @@ struct NodeSnapshot {
   std::map<std::string, std::string> keystore;  // entry -> value
 };
 
+// A cluster of the sandbox as a scenario snapshots it.
+struct ClusterRef {
+  std::string name;         // the sandbox's cluster (its twin)
+  std::string platform;     // eck, ech, ece, self
+  std::string environment;  // "" for self
+  std::string ns;           // eck
+  std::string es_name;      // eck: the Elasticsearch resource ("": name)
+};
+
 class SelfTest : public CloudTest {
  protected:
   static constexpr const char* kKeystoreFile = "config/elasticsearch.keystore";
+
+  // What a cluster looked like before the first run (see the header).
+  struct ClusterBefore {
+    std::string eck_spec;
+    std::vector<std::string> eck_objects;
+    std::string keystore;             // Cloud keystore listing
+    std::string trust;                // Cloud trust settings
+    std::string trust_relationships;  // ECE installation
+    UserEntries user;                 // Cloud: seeded before the first run
+    std::vector<NodeSnapshot> nodes;  // self-managed
+    std::string persistent;
+    std::set<std::string> active_keys;
+  };
 
   // Install directories of a self-managed cluster of the sandbox
   // ($<CLUSTER>_HOME_0, _1, ...).
@@ -235,6 +265,108 @@ class SelfTest : public CloudTest {
         }
       }
     }
+  }
+
+  // Every secret a run put on `c` for the scan: the twin's effective
+  // keystore values (encoded cross-cluster keys), a self-managed node's
+  // keystores and PKCS#12s, the data of every Secret crosslink labelled in
+  // an ECK cluster's namespace. Call it once the run's connections are up.
+  void RememberClusterSecrets(const ClusterRef& c) {
+    RememberKeystoreValues(c.name);
+    if (c.platform == "self") RememberNodeSecrets(c.name);
+    if (c.platform == "eck") RememberLabelledSecrets(c.environment, c.ns);
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  Value EckSpec(const ClusterRef& c) {
+    return Elasticsearch(c.environment, c.ns, c.es_name.empty() ? c.name : c.es_name)
+        .value("spec", Value::object());
+  }
+
+  // "name (id)" of every active (not invalidated) API key of a cluster's twin.
+  std::set<std::string> ActiveApiKeys(const std::string& cluster) {
+    std::set<std::string> out;
+    Value inspect = sandbox_->FindTwin(cluster)->Inspect();
+    for (const auto& key : inspect.value("api_keys", Value::array())) {
+      if (!key.value("invalidated", false)) {
+        out.insert(key.value("name", "") + " (" + key.value("id", "") + ")");
+      }
+    }
+    return out;
+  }
+
+  // The trust settings of a deployment without empty lists: an absent list
+  // and an empty one (what remains once crosslink removed the last entry of
+  // "direct" or "external") trust the same.
+  std::string TrustSettings(const std::string& env, const std::string& cluster) {
+    Value trust = Trust(env, cluster);
+    Value out = Value::object();
+    for (const auto& item : trust.items()) {
+      if (!(item.value().is_array() && item.value().empty())) out[item.key()] = item.value();
+    }
+    return out.dump();
+  }
+
+  std::string TrustRelationships(const std::string& env) {
+    Reply reply = Cloud(env, "GET", "/platform/configuration/trust-relationships");
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    return reply.json.dump();
+  }
+
+  // `c` before the first run; a Cloud deployment gets a user's keystore
+  // entry and trust entry first, which destroy must keep.
+  ClusterBefore Snapshot(const ClusterRef& c) {
+    ClusterBefore b;
+    if (c.platform == "eck") {
+      b.eck_spec = EckSpec(c).dump();
+      b.eck_objects = CrosslinkObjects(c.environment, c.ns);
+    } else if (c.platform == "self") {
+      b.nodes = SnapshotNodes(c.name);
+    } else {
+      b.user = SeedUserEntries(c.environment, c.name);
+      b.keystore = Keystore(c.environment, c.name).dump();
+      b.trust = TrustSettings(c.environment, c.name);
+      if (c.platform == "ece") b.trust_relationships = TrustRelationships(c.environment);
+    }
+    b.persistent = Persistent(c.name);
+    b.active_keys = ActiveApiKeys(c.name);
+    return b;
+  }
+
+  // `c` exactly as Snapshot saw it (what the ECK operator and the twins do
+  // on their own threads may follow a run: polled).
+  void ExpectAsBefore(const ClusterRef& c, const ClusterBefore& b) {
+    SCOPED_TRACE("cluster " + c.name);
+    if (c.platform == "eck") {
+      std::string spec;
+      EXPECT_TRUE(Eventually([&] { return (spec = EckSpec(c).dump()) == b.eck_spec; }))
+          << "Elasticsearch spec differs from before the first run:\n  before " << b.eck_spec
+          << "\n  after  " << spec;
+      EXPECT_EQ(CrosslinkObjects(c.environment, c.ns), b.eck_objects);
+    } else if (c.platform == "self") {
+      ExpectNodesAsBefore(b.nodes);
+      ExpectNodesRunning(c.name);
+    } else {
+      // (Compared without empty lists, unlike ExpectUserEntriesIntact.)
+      const auto keystore = sandbox_->FindTwin(c.name)->config().keystore;
+      auto it = keystore.find(kUserSetting);
+      ASSERT_NE(it, keystore.end()) << "the user's keystore entry is no longer effective";
+      EXPECT_TRUE(it->second == Secret(b.user.keystore_value)) << "the user's value changed";
+      EXPECT_FALSE(DirectEntry(c.environment, c.name, kUserTrustName).is_null());
+      EXPECT_EQ(Keystore(c.environment, c.name).dump(), b.keystore) << "keystore listing";
+      EXPECT_EQ(TrustSettings(c.environment, c.name), b.trust) << "trust settings";
+      if (c.platform == "ece") {
+        EXPECT_EQ(TrustRelationships(c.environment), b.trust_relationships);
+      }
+    }
+    std::string persistent;
+    EXPECT_TRUE(Eventually([&] { return (persistent = Persistent(c.name)) == b.persistent; }))
+        << "persistent settings: before " << b.persistent << "\n  after " << persistent;
+    std::set<std::string> keys;
+    EXPECT_TRUE(Eventually([&] { return (keys = ActiveApiKeys(c.name)) == b.active_keys; }))
+        << "active API keys differ: " << ::testing::PrintToString(keys) << " before "
+        << ::testing::PrintToString(b.active_keys);
   }
 
   // Persistent cluster settings of a twin mentioning `alias`: none left.

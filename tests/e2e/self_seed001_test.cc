@@ -187,7 +187,7 @@ TEST_F(Seed001Test, DocumentedExamplePlansAgainstTheSandbox) {
 
   const std::vector<NodeSnapshot> before = SnapshotNodes("search");
   WriteTopology(ReadText(path));
-  for (const auto& [key, value] : sandbox_->env()) env_vars_[key] = value;
+  SourceSandboxEnv();
   Outcome plan = Plan();
   ASSERT_EQ(plan.code, 2) << Show(plan);
   ExpectCreates(plan, {"es_cross_cluster_api_key.search.logs", "self_client_tls.search",
