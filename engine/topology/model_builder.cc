@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "engine/core/secret.h"
+#include "engine/topology/interpolate.h"
 #include "engine/topology/schema.h"
 #include "engine/topology/secret_ref.h"
 #include "engine/topology/suggest.h"
@@ -188,6 +189,13 @@ SecretRef TopologyBuilder::ParseSecret(const std::string& pointer, const Value& 
   std::string child = AppendPointer(pointer, key);
   auto it = object.find(key);
   if (it == object.end() || !it->is_string() || !Usable(child)) return ref;
+  // The schema's "x-secret" keeps ${env:NAME} of this field from being
+  // interpolated into plain text (interpolate.h): the two must agree.
+  if (!IsSecretField(child)) {
+    Error(child, "internal error: a secret field without \"x-secret\" in the schema",
+          "report this bug; the field's value is not used");
+    return ref;
+  }
   Result<SecretRef> parsed = ParseSecretRef(it->get<std::string>());
   if (!parsed.ok()) {
     Error(child, parsed.status().message(),
