@@ -23,7 +23,6 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "providers/eck/kube.h"
 #include "tests/e2e/self_fixture.h"
 
 namespace crosslink::e2e {
