@@ -164,7 +164,10 @@ std::string RenderApplySummary(const apply::ApplySummary& s, bool destroy, const
              " added, " + std::to_string(s.updated) + " changed, " + std::to_string(s.replaced) +
              " replaced, " + std::to_string(s.deleted) + " destroyed";
       if (s.adopted > 0) out += ", " + std::to_string(s.adopted) + " adopted";
-      if (s.checked > 0) out += "; " + std::to_string(s.checked) + " connection checks passed";
+      if (s.checked > 0) {
+        out += "; " + std::to_string(s.checked) +
+               (s.checked == 1 ? " connection check passed" : " connection checks passed");
+      }
       out += ".\n";
     }
     return out;
