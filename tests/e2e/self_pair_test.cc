@@ -7,6 +7,8 @@
 // then a remote cluster server certificate inside the renewal window:
 // re-issued by the same CA, the connection staying up.
 
+#include <functional>
+
 #include "tests/e2e/self_fixture.h"
 
 namespace crosslink::e2e {
@@ -60,6 +62,48 @@ class SelfPairTest : public SelfTest {
 
   bool HasRcsListener(const std::string& cluster) {
     return SelfInspect(cluster)["listeners"].contains("rcs");
+  }
+
+  // A re-issue of core's remote cluster server certificate, edge -> core
+  // applied first: `change` makes the next plan re-issue it (tuned providers
+  // or a new topology); the plan updates it in place by the same CA without
+  // touching edge (`check_plan` adds its own expectations); apply keeps the
+  // link up with the same CA and edge's trust file unchanged; `check_applied`
+  // looks at the result (and undoes any tuning); then no changes, destroy,
+  // both clusters as before, no secret leaked.
+  void ExpectReissuedInPlace(const std::function<void()>& change,
+                             const std::function<void(const Outcome&)>& check_plan,
+                             const std::function<void()>& check_applied) {
+    const std::vector<NodeSnapshot> edge = SnapshotNodes("edge");
+    const std::vector<NodeSnapshot> core = SnapshotNodes("core");
+    ASSERT_TRUE(ApplyEdgeToCore());
+    const std::string ca_before = RcsCaPem(Home("core"));
+    ASSERT_FALSE(ca_before.empty());
+    const std::string edge_trust = CrosslinkFile(Home("edge"), "remote-cluster-ca.crt");
+
+    change();
+    Outcome plan = Plan();
+    ASSERT_EQ(plan.code, 2) << Show(plan);
+    EXPECT_THAT(plan.out, HasSubstr("self_rcs_certificate.core will be updated in-place"));
+    EXPECT_THAT(plan.out, Not(HasSubstr("self_rcs_certificate.core will be replaced")));
+    EXPECT_THAT(plan.out, Not(HasSubstr("self_client_tls.edge will be")));
+    check_plan(plan);
+
+    Outcome apply = Apply();
+    ASSERT_EQ(apply.code, 0) << Show(apply);
+    RememberNodeSecrets("core");
+    ExpectNodesRunning("core");
+    EXPECT_TRUE(Connected("edge", "core", /*api_key_model=*/true));
+    EXPECT_EQ(RcsCaPem(Home("core")), ca_before);
+    EXPECT_EQ(CrosslinkFile(Home("edge"), "remote-cluster-ca.crt"), edge_trust);
+    check_applied();
+    ExpectNoChanges();
+
+    Outcome destroy = Destroy();
+    ASSERT_EQ(destroy.code, 0) << Show(destroy);
+    ExpectNodesAsBefore(edge);
+    ExpectNodesAsBefore(core);
+    ExpectNoSecretLeaked();
   }
 
   // Applies edge -> core (API key model); false when it did not connect.
@@ -182,90 +226,48 @@ TEST_F(SelfPairTest, CertificateModelBothWays) {
 
 // A run whose renewal window (pki_renew_before) is longer than the server
 // certificate's lifetime (one year) but shorter than the CA's: the plan
-// re-issues the certificate by the same CA and updates the server; edge's
-// trust does not change; the connection stays up. Back to the default
-// window: nothing to do.
+// re-issues the certificate by the same CA and updates the server; the
+// server PKCS#12 is re-written. Back to the default window: nothing to do.
 TEST_F(SelfPairTest, CertificateInsideTheRenewalWindowIsReissued) {
-  const std::vector<NodeSnapshot> edge = SnapshotNodes("edge");
-  const std::vector<NodeSnapshot> core = SnapshotNodes("core");
-  ASSERT_TRUE(ApplyEdgeToCore());
-  const std::string ca_before = RcsCaPem(Home("core"));
-  ASSERT_FALSE(ca_before.empty());
-  const std::map<std::string, std::string> files_before = ConfigFiles(Home("core"));
-  const std::string edge_trust = CrosslinkFile(Home("edge"), "remote-cluster-ca.crt");
-
-  tune_providers_ = [](cli::BuiltinProviderOptions& o) {
-    o.pki_renew_before = std::chrono::hours(24 * 400);
-  };
-  Outcome plan = Plan();
-  ASSERT_EQ(plan.code, 2) << Show(plan);
-  EXPECT_THAT(plan.out, HasSubstr("self_rcs_certificate.core will be updated in-place"));
-  EXPECT_THAT(plan.out, HasSubstr("self_remote_cluster_server.core will be updated in-place"));
-  EXPECT_THAT(plan.out, HasSubstr("re-issued by the same CA"));
-  EXPECT_THAT(plan.out, Not(HasSubstr("self_client_tls.edge will be")));
-  EXPECT_THAT(plan.out, Not(HasSubstr("self_rcs_certificate.core will be replaced")));
-
-  Outcome apply = Apply();
-  ASSERT_EQ(apply.code, 0) << Show(apply);
-  RememberNodeSecrets("core");
-  ExpectNodesRunning("core");
-  EXPECT_TRUE(Connected("edge", "core", /*api_key_model=*/true));
-  // A new server PKCS#12 from the same CA; edge's trust untouched.
-  const std::map<std::string, std::string> files_after = ConfigFiles(Home("core"));
-  std::vector<std::string> changed_p12;
-  for (const auto& [path, bytes] : files_after) {
-    if (path.size() > 4 && path.substr(path.size() - 4) == ".p12" && files_before.count(path) &&
-        files_before.at(path) != bytes) {
-      changed_p12.push_back(path);
-    }
-  }
-  EXPECT_THAT(changed_p12, Not(IsEmpty())) << "the server PKCS#12 was not re-written";
-  EXPECT_EQ(RcsCaPem(Home("core")), ca_before);
-  EXPECT_EQ(CrosslinkFile(Home("edge"), "remote-cluster-ca.crt"), edge_trust);
-
-  tune_providers_ = nullptr;
-  ExpectNoChanges();
-
-  Outcome destroy = Destroy();
-  ASSERT_EQ(destroy.code, 0) << Show(destroy);
-  ExpectNodesAsBefore(edge);
-  ExpectNodesAsBefore(core);
-  ExpectNoSecretLeaked();
+  std::map<std::string, std::string> files_before;
+  ExpectReissuedInPlace(
+      [&] {
+        files_before = ConfigFiles(Home("core"));
+        tune_providers_ = [](cli::BuiltinProviderOptions& o) {
+          o.pki_renew_before = std::chrono::hours(24 * 400);
+        };
+      },
+      [](const Outcome& plan) {
+        EXPECT_THAT(plan.out,
+                    HasSubstr("self_remote_cluster_server.core will be updated in-place"));
+        EXPECT_THAT(plan.out, HasSubstr("re-issued by the same CA"));
+      },
+      [&] {
+        std::vector<std::string> changed_p12;
+        for (const auto& [path, bytes] : ConfigFiles(Home("core"))) {
+          if (path.size() > 4 && path.substr(path.size() - 4) == ".p12" &&
+              files_before.count(path) && files_before.at(path) != bytes) {
+            changed_p12.push_back(path);
+          }
+        }
+        EXPECT_THAT(changed_p12, Not(IsEmpty())) << "the server PKCS#12 was not re-written";
+        tune_providers_ = nullptr;
+      });
 }
 
 // The topology asks for another key type for core's remote cluster server
 // certificate (remote_cluster_certificate.key_type): the certificate is
 // re-issued with an RSA key by the same CA, in place, and the link stays up.
 TEST_F(SelfPairTest, KeyTypeChangeReissuesTheServerCertificateInPlace) {
-  const std::vector<NodeSnapshot> edge = SnapshotNodes("edge");
-  const std::vector<NodeSnapshot> core = SnapshotNodes("core");
-  ASSERT_TRUE(ApplyEdgeToCore());
-  const std::string ca_before = RcsCaPem(Home("core"));
-  ASSERT_FALSE(ca_before.empty());
-
-  WriteTopology("version: 1\nclusters:\n" + SelfCluster("edge") +
-                SelfCluster("core", "    remote_cluster_certificate: { key_type: rsa-2048 }\n") +
-                "connections:\n" + kEdgeToCore);
-  Outcome plan = Plan();
-  ASSERT_EQ(plan.code, 2) << Show(plan);
-  EXPECT_THAT(plan.out, HasSubstr("self_rcs_certificate.core will be updated in-place"));
-  EXPECT_THAT(plan.out, Not(HasSubstr("self_rcs_certificate.core will be replaced")));
-  EXPECT_THAT(plan.out, Not(HasSubstr("self_client_tls.edge will be")));
-
-  Outcome apply = Apply();
-  ASSERT_EQ(apply.code, 0) << Show(apply);
-  RememberNodeSecrets("core");
-  ExpectNodesRunning("core");
-  EXPECT_TRUE(Connected("edge", "core", /*api_key_model=*/true));
-  EXPECT_EQ(RcsCaPem(Home("core")), ca_before);
-  EXPECT_EQ(RcsServerKeyType(Home("core")), pki::KeyType::kRsa2048);
-  ExpectNoChanges();
-
-  Outcome destroy = Destroy();
-  ASSERT_EQ(destroy.code, 0) << Show(destroy);
-  ExpectNodesAsBefore(edge);
-  ExpectNodesAsBefore(core);
-  ExpectNoSecretLeaked();
+  ExpectReissuedInPlace(
+      [&] {
+        WriteTopology("version: 1\nclusters:\n" + SelfCluster("edge") +
+                      SelfCluster("core",
+                                  "    remote_cluster_certificate: { key_type: rsa-2048 }\n") +
+                      "connections:\n" + kEdgeToCore);
+      },
+      [](const Outcome&) {},
+      [&] { EXPECT_EQ(RcsServerKeyType(Home("core")), pki::KeyType::kRsa2048); });
 }
 
 }  // namespace
